@@ -1,0 +1,24 @@
+/**
+ * The one module that imports the OpenTelemetry SDK packages. Everything else
+ * in the library depends on `@opentelemetry/api` only, plus what this module
+ * re-exports, so an SDK major upgrade touches one file.
+ */
+export {
+  TracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  InMemorySpanExporter,
+} from "@opentelemetry/sdk-trace";
+export type {
+  ReadableSpan,
+  SpanProcessor,
+  SpanExporter,
+  Span as SdkSpan,
+  TracerProviderOptions,
+} from "@opentelemetry/sdk-trace";
+export { ExportResultCode, hrTimeToMilliseconds, hrTimeDuration, suppressTracing, isTracingSuppressed } from "@opentelemetry/core";
+export type { ExportResult } from "@opentelemetry/core";
+export { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";
+export type { Resource } from "@opentelemetry/resources";
+export { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+export { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";

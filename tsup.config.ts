@@ -1,0 +1,20 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    openai: "instrumentations/openai/index.ts",
+    anthropic: "instrumentations/anthropic/index.ts",
+    testing: "exporters/testing/index.ts",
+    "testing-cli": "exporters/testing/cli.ts",
+    hook: "src/hook.ts",
+  },
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node22",
+  platform: "node",
+  splitting: true,
+  shims: false,
+});
