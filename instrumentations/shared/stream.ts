@@ -1,0 +1,110 @@
+import { diag } from "@opentelemetry/api";
+import { GenAI } from "../../src/attributes.js";
+import type { CallSpan } from "./call-span.js";
+
+/**
+ * Sees each event of a traced stream as the caller reads it. Keep `onChunk`
+ * to a few property reads: it runs once per event on the caller's path.
+ * Response attributes built from the chunks belong in the `onEnding` hook
+ * of the {@link CallSpan}.
+ */
+export interface ChunkObserver {
+  onChunk(chunk: unknown): void;
+}
+
+interface SdkStream {
+  iterator?: unknown;
+  controller?: { signal?: { aborted?: boolean } };
+}
+
+/**
+ * Follows a provider SDK `Stream` (openai's and Anthropic's share the
+ * design: a private `iterator` factory behind `[Symbol.asyncIterator]`,
+ * `tee()` and `toReadableStream()`) by wrapping that factory on the instance,
+ * so every way of reading the stream goes through the observer, and the
+ * caller keeps the same object with `.controller`, `.tee()` and
+ * `.toReadableStream()`.
+ *
+ * Never reads ahead: each chunk is seen when the caller asks for it. The
+ * call ends once: `"complete"` at the end of the stream, `"left"` when the
+ * caller stops early, `"aborted"` when the controller aborted it, with an
+ * error when reading fails (the caller gets the same error), `"abandoned"`
+ * when the stream is garbage-collected unread, or `"shutdown"` at
+ * {@link endPendingCalls}. Sets `gen_ai.response.time_to_first_chunk`.
+ *
+ * Returns false (and leaves the stream untouched) when `stream` does not
+ * have that shape; the caller should then end the call itself.
+ */
+export function traceStream(stream: unknown, call: CallSpan, observer: ChunkObserver): boolean {
+  if (stream === null || typeof stream !== "object") return false;
+  const target = stream as SdkStream;
+  const factory = target.iterator;
+  if (typeof factory !== "function") return false;
+  let started = false;
+  target.iterator = function tracedIteratorFactory(this: unknown): AsyncIterator<unknown> {
+    const inner = Reflect.apply(factory, this ?? target, []) as AsyncIterator<unknown>;
+    // A second read is the SDK's own "consumed stream" error: let it through untouched.
+    if (started) return inner;
+    started = true;
+    const outer = tracedIterator(inner, call, observer, target.controller);
+    // From now on whoever holds the iterator (a tee branch, a readable) keeps the call alive.
+    call.disown(target);
+    call.own(outer);
+    return outer;
+  };
+  call.own(target);
+  return true;
+}
+
+function tracedIterator(
+  inner: AsyncIterator<unknown>,
+  call: CallSpan,
+  observer: ChunkObserver,
+  controller: SdkStream["controller"],
+): AsyncIterator<unknown> {
+  let first = true;
+  const onResult = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
+    if (result.done) {
+      call.finish(controller?.signal?.aborted ? "aborted" : "complete");
+      return result;
+    }
+    if (first) {
+      first = false;
+      call.span.setAttribute(GenAI.RESPONSE_TIME_TO_FIRST_CHUNK, (performance.now() - call.startedAt) / 1000);
+    }
+    try {
+      observer.onChunk(result.value);
+    } catch (err) {
+      diag.debug("humanloop-otel: could not read a stream chunk", err);
+    }
+    return result;
+  };
+  const onError = (err: unknown): never => {
+    call.fail(err);
+    throw err;
+  };
+  const onLeft = <R>(result: R): R => {
+    call.finish("left");
+    return result;
+  };
+  const onLeftError = (err: unknown): never => {
+    call.finish("left");
+    throw err;
+  };
+  return {
+    next(...args: [] | [unknown]) {
+      return inner.next(...args).then(onResult, onError);
+    },
+    return(value?: unknown) {
+      if (typeof inner.return !== "function") return Promise.resolve(onLeft({ done: true, value } as IteratorResult<unknown>));
+      return Promise.resolve(inner.return(value)).then(onLeft, onLeftError);
+    },
+    throw(err?: unknown) {
+      if (typeof inner.throw !== "function") return Promise.reject(err).catch(onError);
+      return Promise.resolve(inner.throw(err)).then(onResult, onError);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  } as AsyncIterableIterator<unknown>;
+}
