@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * `humanloop-otel-server`: starts the local Humanloop v4 server, prints its
+ * URL, and serves until SIGINT or SIGTERM.
+ */
+import { runCli } from "./cli-main.js";
+
+runCli(process.argv.slice(2)).then(
+  (running) => {
+    if (!running) return;
+    const stop = () => {
+      void running.stop().then(() => process.exit(0));
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  },
+  (error: unknown) => {
+    process.stderr.write(`humanloop-otel-server: ${(error as Error).message}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,157 @@
+/**
+ * `POST /v4/logs`: the cross-field rules of HUMANLOOP_V4.md, and storing an
+ * accepted batch. All or nothing: one bad log refuses the whole request.
+ *
+ * Issue types (loc ends with the field named):
+ * - `missing`: no `project`/`project_id` (loc `project`); no `config`/`config_id`/`trial_id` (loc `config`)
+ * - `value_error`: both `session_id` and `session_reference_id` (loc `session_reference_id`); both
+ *   `parent_id` and `parent_reference_id` (loc `parent_reference_id`); `project` and `project_id` naming different projects
+ * - `not_found`: unknown `project_id`, `session_id` or `parent_id`
+ * - `parent_not_found`: a `parent_reference_id` no earlier request logged
+ * - `parent_in_same_request`: a `parent_reference_id` logged in the same request
+ * - `ambiguous_reference`: a `parent_reference_id` used in several other projects
+ * - `duplicate_reference_id`: a `reference_id` already used in the project (earlier, or earlier in the request)
+ */
+import { checkObject, isRecord } from "./checks.js";
+import { logRequest } from "./schemas.js";
+import type { HumanloopStore } from "./store.js";
+import { newId } from "./store.js";
+import type { Loc, StoredLog, ValidationIssue } from "./types.js";
+
+/** The outcome of a `POST /v4/logs` body. */
+export interface LogBatchOutcome {
+  status: 200 | 422;
+  /** The answer body: created logs (object or array), or `{ detail }`. */
+  body: unknown;
+  /** How many logs were refused as duplicate reference ids. */
+  duplicates: number;
+  /** How many logs the request carried. */
+  size: number;
+}
+
+type Item = Record<string, unknown>;
+
+/** A field's value, with `null` read as absent. */
+function get(item: Item, key: string): string | undefined {
+  const value = item[key];
+  return value === null || value === undefined ? undefined : (value as string);
+}
+
+function shapeIssues(items: unknown[], prefix: (i: number) => Loc): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  items.forEach((item, i) => checkObject(item, prefix(i), issues, logRequest));
+  return issues;
+}
+
+/** The project key used for reference uniqueness: the id, or the name of a project not made yet. */
+function projectKey(store: HumanloopStore, item: Item): string | undefined {
+  const id = get(item, "project_id");
+  if (id !== undefined) return store.projectById(id)?.id;
+  const name = get(item, "project");
+  if (name === undefined) return undefined;
+  return store.projectByName(name)?.id ?? `new:${name}`;
+}
+
+function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) => Loc): { issues: ValidationIssue[]; duplicates: number } {
+  const issues: ValidationIssue[] = [];
+  let duplicates = 0;
+  const seenRefs = new Set<string>();
+  const requestRefs = new Set(items.map((item) => get(item, "reference_id")).filter((r) => r !== undefined));
+  items.forEach((item, i) => {
+    const at = (field: string, type: string, msg: string) => issues.push({ loc: [...prefix(i), field], msg, type });
+    const projectId = get(item, "project_id");
+    const projectName = get(item, "project");
+    if (projectId === undefined && projectName === undefined) at("project", "missing", "Either project or project_id is required");
+    if (projectId !== undefined) {
+      const project = store.projectById(projectId);
+      if (!project) at("project_id", "not_found", `Project ${projectId} not found`);
+      else if (projectName !== undefined && project.name !== projectName) {
+        at("project", "value_error", "project and project_id name different projects");
+      }
+    }
+    const sessionId = get(item, "session_id");
+    if (sessionId !== undefined && get(item, "session_reference_id") !== undefined) {
+      at("session_reference_id", "value_error", "session_id and session_reference_id are mutually exclusive");
+    } else if (sessionId !== undefined && !store.sessionById(sessionId)) {
+      at("session_id", "not_found", `Session ${sessionId} not found`);
+    }
+    const parentId = get(item, "parent_id");
+    const parentRef = get(item, "parent_reference_id");
+    if (parentId !== undefined && parentRef !== undefined) {
+      at("parent_reference_id", "value_error", "parent_id and parent_reference_id are mutually exclusive");
+    } else if (parentId !== undefined && !store.logById(parentId)) {
+      at("parent_id", "not_found", `Log ${parentId} not found`);
+    } else if (parentRef !== undefined) {
+      const found = findParent(store, parentRef, projectKey(store, item));
+      if (found === "ambiguous") at("parent_reference_id", "ambiguous_reference", `reference_id ${parentRef} is used in several projects`);
+      else if (!found && requestRefs.has(parentRef)) {
+        at("parent_reference_id", "parent_in_same_request", "parent_reference_id cannot refer to a log in the same request");
+      } else if (!found) at("parent_reference_id", "parent_not_found", `No log with reference_id ${parentRef}`);
+    }
+    if (get(item, "config") === undefined && get(item, "config_id") === undefined && get(item, "trial_id") === undefined) {
+      at("config", "missing", "config is required unless config_id or trial_id is given");
+    }
+    const ref = get(item, "reference_id");
+    const key = projectKey(store, item);
+    if (ref !== undefined && key !== undefined) {
+      const known = !key.startsWith("new:") && store.logByReferenceIn(ref, key) !== undefined;
+      if (known || seenRefs.has(`${key}\0${ref}`)) {
+        duplicates += 1;
+        at("reference_id", "duplicate_reference_id", `reference_id ${ref} is already used in this project`);
+      }
+      seenRefs.add(`${key}\0${ref}`);
+    }
+  });
+  return { issues, duplicates };
+}
+
+/** The stored parent for `ref`: in the child's project first, else the only one anywhere. */
+function findParent(store: HumanloopStore, ref: string, key: string | undefined): StoredLog | "ambiguous" | undefined {
+  const inProject = key !== undefined ? store.logByReferenceIn(ref, key) : undefined;
+  if (inProject) return inProject;
+  const anywhere = store.logsByReference(ref);
+  if (anywhere.length > 1) return "ambiguous";
+  return anywhere[0];
+}
+
+function storeItem(store: HumanloopStore, item: Item): { id: string; project_id: string; session_id?: string } {
+  const projectId = get(item, "project_id");
+  const project = projectId !== undefined ? store.projectById(projectId)! : store.ensureProject(get(item, "project")!);
+  const sessionId = get(item, "session_id");
+  const sessionRef = get(item, "session_reference_id");
+  const session =
+    sessionId !== undefined
+      ? store.sessionById(sessionId)
+      : sessionRef !== undefined
+        ? (store.sessionByRef(sessionRef) ?? store.createSession(sessionRef))
+        : undefined;
+  const parentRef = get(item, "parent_reference_id");
+  const parent = parentRef !== undefined ? findParent(store, parentRef, project.id) : undefined;
+  const fields = Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && v !== undefined));
+  const log: StoredLog = { id: newId("data"), project: project.name, project_id: project.id, updates: [], received_at: "" };
+  Object.assign(log, fields, { project: project.name, project_id: project.id, updates: [], received_at: new Date().toISOString() });
+  delete log.session_id;
+  delete log.session_reference_id;
+  if (session) {
+    log.session_id = session.id;
+    if (session.reference_id !== undefined) log.session_reference_id = session.reference_id;
+  }
+  const parentId = get(item, "parent_id") ?? (typeof parent === "object" ? parent.id : undefined);
+  if (parentId !== undefined) log.parent_id = parentId;
+  store.addLog(log);
+  return session ? { id: log.id, project_id: project.id, session_id: session.id } : { id: log.id, project_id: project.id };
+}
+
+/** Validates a `POST /v4/logs` body and, when every log is valid, stores them all. */
+export function acceptLogs(store: HumanloopStore, body: unknown): LogBatchOutcome {
+  const batch = Array.isArray(body);
+  const items: unknown[] = batch ? body : [body];
+  const prefix = (i: number): Loc => (batch ? ["body", i] : ["body"]);
+  const shape = shapeIssues(items, prefix);
+  if (shape.length > 0) return { status: 422, body: { detail: shape }, duplicates: 0, size: items.length };
+  const records = items.filter(isRecord);
+  const { issues, duplicates } = ruleIssues(store, records, prefix);
+  if (issues.length > 0) return { status: 422, body: { detail: issues }, duplicates, size: items.length };
+  const created = records.map((item) => storeItem(store, item));
+  return { status: 200, body: batch ? created : created[0], duplicates: 0, size: items.length };
+}

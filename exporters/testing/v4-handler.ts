@@ -1,0 +1,125 @@
+/**
+ * The `/v4` request pipeline of the local server, in order: read the body,
+ * latency, injected status (nothing stored), API key (401), size (413),
+ * encoding and content type (415), JSON (400), the route itself, then the
+ * store-then-reset fault.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultPlan } from "./faults.js";
+import { isJsonContentType, readBody, sendJson } from "./http-io.js";
+import { acceptLogs } from "./log-rules.js";
+import { createSession, patchLog, postFeedback, type RouteAnswer } from "./routes.js";
+import type { StatsRecorder } from "./stats.js";
+import type { HumanloopStore } from "./store.js";
+import type { ValidationIssue } from "./types.js";
+
+/** What the pipeline works with. */
+export interface V4Context {
+  store: HumanloopStore;
+  faults: FaultPlan;
+  stats: StatsRecorder;
+  apiKey: string;
+}
+
+/** A matched v4 route: its normalised name and how to answer it. */
+interface Route {
+  name: string;
+  bodyRequired: boolean;
+  run: (ctx: V4Context, body: unknown) => RouteAnswer;
+}
+
+const PATCH_BY_ID = /^\/v4\/logs\/([^/]+)$/;
+
+function matchRoute(method: string, url: URL): Route | { name: string; status: 404 | 405 } {
+  const path = url.pathname;
+  const known = (name: string, wanted: string, route: Omit<Route, "name">): Route | { name: string; status: 405 } =>
+    method === wanted ? { name, ...route } : { name: `${method} ${path}`, status: 405 };
+  if (path === "/v4/logs" && method === "PATCH") {
+    const referenceId = url.searchParams.get("reference_id") ?? undefined;
+    return { name: "PATCH /v4/logs", bodyRequired: true, run: (ctx, body) => patchLog(ctx.store, { referenceId }, body) };
+  }
+  if (path === "/v4/logs") {
+    return known("POST /v4/logs", "POST", { bodyRequired: true, run: (ctx, body) => runLogs(ctx, body) });
+  }
+  const byId = PATCH_BY_ID.exec(path);
+  if (byId) {
+    const id = decodeURIComponent(byId[1]!);
+    return known("PATCH /v4/logs/{id}", "PATCH", { bodyRequired: true, run: (ctx, body) => patchLog(ctx.store, { id }, body) });
+  }
+  if (path === "/v4/sessions") {
+    return known("POST /v4/sessions", "POST", { bodyRequired: false, run: (ctx, body) => createSession(ctx.store, body) });
+  }
+  if (path === "/v4/feedback") {
+    return known("POST /v4/feedback", "POST", { bodyRequired: true, run: (ctx, body) => postFeedback(ctx.store, body) });
+  }
+  return { name: `${method} ${path}`, status: 404 };
+}
+
+function runLogs(ctx: V4Context, body: unknown): RouteAnswer {
+  const outcome = acceptLogs(ctx.store, body);
+  ctx.stats.logBatch(outcome.size, outcome.duplicates);
+  return outcome;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Parsed = { ok: true; body: unknown } | { ok: false; answer: RouteAnswer };
+
+function parseBody(req: IncomingMessage, bytes: Buffer, required: boolean): Parsed {
+  const encoding = req.headers["content-encoding"]?.trim().toLowerCase();
+  if (encoding && encoding !== "identity") {
+    return { ok: false, answer: { status: 415, body: { detail: `Content-Encoding ${encoding} is not supported; send identity` } } };
+  }
+  if (bytes.length === 0) {
+    if (!required) return { ok: true, body: undefined };
+    return { ok: false, answer: { status: 422, body: { detail: [{ loc: ["body"], msg: "Field required", type: "missing" }] } } };
+  }
+  if (!isJsonContentType(req.headers["content-type"])) {
+    return { ok: false, answer: { status: 415, body: { detail: "Content-Type must be application/json" } } };
+  }
+  try {
+    return { ok: true, body: JSON.parse(bytes.toString("utf8")) };
+  } catch (error) {
+    const msg = `JSON decode error: ${(error as Error).message}`;
+    return { ok: false, answer: { status: 400, body: { detail: [{ loc: ["body"], msg, type: "json_invalid" }] } } };
+  }
+}
+
+/** Answers one request under `/v4`. */
+export async function handleV4(ctx: V4Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const done = ctx.stats.begin();
+  res.on("close", done);
+  try {
+    const raw = await readBody(req);
+    const route = matchRoute(req.method ?? "GET", url);
+    const reply = (answer: RouteAnswer, headers?: Record<string, string>) => {
+      ctx.stats.answered(route.name, answer.status);
+      sendJson(res, answer.status, answer.body, headers);
+    };
+    if ("status" in route) return reply({ status: route.status, body: { detail: route.status === 404 ? "Not Found" : "Method Not Allowed" } });
+    const decision = ctx.faults.decide(url.pathname.slice("/v4".length));
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.status !== undefined) {
+      ctx.stats.injected(decision.status);
+      const headers: Record<string, string> = decision.retryAfter !== undefined ? { "retry-after": String(decision.retryAfter) } : {};
+      const detail = decision.status === 429 ? "Rate limit reached" : "Injected server error";
+      return reply({ status: decision.status, body: { detail } }, headers);
+    }
+    if (req.headers["x-api-key"] !== ctx.apiKey) return reply({ status: 401, body: { detail: "Invalid or missing X-API-KEY" } });
+    if (raw.tooLarge) return reply({ status: 413, body: { detail: "Request body over 10 MiB" } });
+    const parsed = parseBody(req, raw.bytes, route.bodyRequired);
+    const answer = parsed.ok ? route.run(ctx, parsed.body) : parsed.answer;
+    if (answer.status === 422) {
+      ctx.stats.rejected(route.name, parsed.ok ? parsed.body : undefined, (answer.body as { detail: ValidationIssue[] }).detail);
+    }
+    if (decision.reset) {
+      ctx.stats.answered(route.name, "reset");
+      req.socket.destroy();
+      return;
+    }
+    reply(answer);
+  } catch (error) {
+    if (!res.headersSent) sendJson(res, 500, { detail: `Test server error: ${(error as Error).message}` });
+    else res.destroy();
+  }
+}
