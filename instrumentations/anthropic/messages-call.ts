@@ -1,0 +1,111 @@
+/**
+ * The traced versions of `Messages.prototype.create` and `.stream` (the
+ * regular and the beta resource share them). `create` makes the one span of
+ * a call; `stream()` goes through `create`, so it makes no span of its own:
+ * it only turns the SDK's own span off for its synchronous start and ties
+ * the `MessageStream` it returns to the span `create` made.
+ */
+import { context, diag, SpanKind, trace, type Attributes, type SpanContext, type Tracer } from "@opentelemetry/api";
+import { GenAI, Humanloop } from "../../src/attributes.js";
+import { getContentPolicy } from "../../src/content-policy.js";
+import { rememberResultSpan } from "../../src/log-ref-registry.js";
+import { CallSpan, traceApiPromise, traceStream } from "../shared/index.js";
+import { clientAttributes, type AnthropicClientLike } from "./client-attributes.js";
+import { requestContentAttributes, requestParamAttributes } from "./request-attributes.js";
+import { responseAttributes, type ResponseMessage } from "./response-attributes.js";
+import { hasSdkTracing, withoutSdkSpans } from "./sdk-tracing.js";
+import { MessageAccumulator } from "./stream-accumulator.js";
+
+/** What a traced method needs from the instrumentation, read per call. */
+export interface MessagesTracing {
+  tracer(): Tracer;
+  /** True when the SDK's own span should be the call's span (`sdkSpans: "defer"`). */
+  deferToSdk(): boolean;
+}
+
+interface MessagesResource {
+  _client?: AnthropicClientLike;
+}
+
+type Method = (this: MessagesResource, ...args: unknown[]) => unknown;
+
+// Set by a traced `stream()` for the `create()` call it makes synchronously,
+// so the MessageStream can be tied to that call's span.
+let streamSlot: { spanContext?: SpanContext } | undefined;
+
+/** Wraps `create`: one span per call, ended by the shared promise and stream helpers. */
+export function tracedCreate(original: Method, tracing: MessagesTracing): Method {
+  return function create(this: MessagesResource, ...args: unknown[]): unknown {
+    const params = args[0];
+    const client = this?._client;
+    const slot = streamSlot;
+    streamSlot = undefined;
+    if (params === null || typeof params !== "object" || (tracing.deferToSdk() && hasSdkTracing(client))) {
+      return original.apply(this, args);
+    }
+    let call: CallSpan;
+    let accumulator: MessageAccumulator | undefined;
+    let result: ResponseMessage | undefined;
+    const policy = getContentPolicy();
+    try {
+      const p = params as Record<string, unknown>;
+      const attributes: Attributes = {
+        [GenAI.OPERATION_NAME]: "chat",
+        [Humanloop.INSTRUMENTED]: true,
+        ...clientAttributes(client),
+        ...requestParamAttributes(p),
+        ...requestContentAttributes(p, policy),
+      };
+      const model = typeof p.model === "string" ? p.model : "";
+      const span = tracing.tracer().startSpan(model ? `chat ${model}` : "chat", { kind: SpanKind.CLIENT, attributes });
+      if (p.stream === true) accumulator = new MessageAccumulator(policy.captureContent);
+      call = new CallSpan(span, () => {
+        const message = accumulator ? accumulator.message() : result;
+        if (message) span.setAttributes(responseAttributes(message, policy));
+      });
+      if (slot) slot.spanContext = span.spanContext();
+    } catch (err) {
+      diag.error("humanloop-otel: could not start the span of an Anthropic call", err);
+      return original.apply(this, args);
+    }
+    let promise: unknown;
+    try {
+      promise = context.with(trace.setSpan(context.active(), call.span), () => withoutSdkSpans(client, () => original.apply(this, args)));
+    } catch (err) {
+      call.fail(err);
+      throw err;
+    }
+    if (promise === null || typeof promise !== "object") {
+      call.finish();
+      return promise;
+    }
+    const spanContext = call.span.spanContext();
+    return traceApiPromise(promise, call, (value, call) => {
+      rememberResultSpan(value, spanContext);
+      if (accumulator) {
+        const acc = accumulator;
+        if (traceStream(value, call, { onChunk: (event) => acc.add(event) })) return;
+      }
+      result = value as ResponseMessage;
+      call.finish();
+    });
+  };
+}
+
+/** Wraps `stream`: no span of its own (its `create()` call makes it), the SDK's own span off. */
+export function tracedStream(original: Method, tracing: MessagesTracing): Method {
+  return function stream(this: MessagesResource, ...args: unknown[]): unknown {
+    const client = this?._client;
+    if (tracing.deferToSdk() && hasSdkTracing(client)) return original.apply(this, args);
+    const slot: { spanContext?: SpanContext } = {};
+    streamSlot = slot;
+    let messageStream: unknown;
+    try {
+      messageStream = withoutSdkSpans(client, () => original.apply(this, args));
+    } finally {
+      streamSlot = undefined;
+    }
+    if (slot.spanContext) rememberResultSpan(messageStream, slot.spanContext);
+    return messageStream;
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The attributes a `messages.create` call starts its span with, from the
+ * request params: model and parameters always, content (system prompt,
+ * messages, tool definitions) only when the content policy captures it.
+ */
+import type { Attributes } from "@opentelemetry/api";
+import { GenAI, Humanloop } from "../../src/attributes.js";
+import { captureJson, type ContentPolicy } from "../../src/content-policy.js";
+import { toJsonText } from "../../src/serialize.js";
+import { inputMessages, systemParts, toolDefinitions } from "./content-parts.js";
+
+type Params = Record<string, unknown>;
+
+const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/** Request parameters that are not content: model, sampling, limits, the thinking budget. */
+export function requestParamAttributes(params: Params): Attributes {
+  const attrs: Attributes = {};
+  if (typeof params.model === "string") attrs[GenAI.REQUEST_MODEL] = params.model;
+  if (num(params.max_tokens)) attrs[GenAI.REQUEST_MAX_TOKENS] = params.max_tokens;
+  if (num(params.temperature)) attrs[GenAI.REQUEST_TEMPERATURE] = params.temperature;
+  if (num(params.top_p)) attrs[GenAI.REQUEST_TOP_P] = params.top_p;
+  if (num(params.top_k)) attrs[GenAI.REQUEST_TOP_K] = params.top_k;
+  if (Array.isArray(params.stop_sequences) && params.stop_sequences.length > 0) {
+    attrs[GenAI.REQUEST_STOP_SEQUENCES] = params.stop_sequences.filter((s): s is string => typeof s === "string");
+  }
+  attrs[GenAI.REQUEST_STREAM] = params.stream === true;
+  const other = configOther(params);
+  if (other) attrs[Humanloop.CONFIG_OTHER] = toJsonText(other);
+  return attrs;
+}
+
+/** What a model config's `other` gets: the thinking config (with its budget), tool choice, service tier. */
+function configOther(params: Params): Record<string, unknown> | undefined {
+  const other: Record<string, unknown> = {};
+  const thinking = params.thinking;
+  if (thinking && typeof thinking === "object") {
+    const t = thinking as Record<string, unknown>;
+    other.thinking = { type: t.type, ...(num(t.budget_tokens) ? { budget_tokens: t.budget_tokens } : {}) };
+    if (num(t.budget_tokens)) other.thinking_budget_tokens = t.budget_tokens;
+  }
+  if (params.tool_choice !== undefined) other.tool_choice = params.tool_choice;
+  if (typeof params.service_tier === "string") other.service_tier = params.service_tier;
+  return Object.keys(other).length ? other : undefined;
+}
+
+/** Content attributes of the request (system prompt, messages, tools); empty when capture is off. */
+export function requestContentAttributes(params: Params, policy: ContentPolicy): Attributes {
+  if (!policy.captureContent) return {};
+  const attrs: Attributes = {};
+  const system = systemParts(params.system);
+  if (system) attrs[GenAI.SYSTEM_INSTRUCTIONS] = captureJson(system, GenAI.SYSTEM_INSTRUCTIONS, policy);
+  attrs[GenAI.INPUT_MESSAGES] = captureJson(inputMessages(params.messages), GenAI.INPUT_MESSAGES, policy);
+  const tools = toolDefinitions(params.tools);
+  if (tools) attrs[GenAI.TOOL_DEFINITIONS] = captureJson(tools, GenAI.TOOL_DEFINITIONS, policy);
+  return attrs;
+}
