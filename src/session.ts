@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import { context as otelContext } from "@opentelemetry/api";
+import { bindAsyncIterable, bindIterator, isAsyncGenerator, isAsyncIterable, isGenerator } from "./iterator-binding.js";
+import { copyFunctionShape, methodDecorator, type MethodDecorator } from "./method-decorator.js";
+import { withSession, type SessionContext } from "./session-context.js";
+
+/** Options of {@link session}. */
+export interface SessionOptions {
+  /** The session's id, which becomes the logs' `session_reference_id`. Default: a new random UUID per call. */
+  id?: string;
+  /** A display name for the session (`humanloop.session.name`). */
+  name?: string;
+  /** Humanloop project for every log in the session, unless a `traced()` function names its own. */
+  project?: string;
+  /** The end user the session belongs to (`humanloop.user_id`). */
+  userId?: string;
+  /** Session metadata (`humanloop.session.metadata`, JSON). */
+  metadata?: Record<string, unknown>;
+}
+
+/** Options of the {@link session} method decorator: `id` may be computed from the method's arguments. */
+export interface SessionDecoratorOptions extends Omit<SessionOptions, "id"> {
+  /** The session id, or a function of the method's arguments (and `this`) returning it. Default: a new random UUID per call. */
+  id?: string | ((this: any, ...args: any[]) => string);
+}
+
+/**
+ * Runs `fn` with a session in context and returns what it returns (same
+ * sync-ness). Every log made inside, at any depth (across awaits, timers,
+ * `Promise.all`, nested `traced()` calls, and generators or streams it
+ * returns), carries the session. `idOrOptions` is the id, or
+ * {@link SessionOptions}; without an id a random one is made.
+ */
+export function session<T>(idOrOptions: string | SessionOptions | undefined, fn: () => T): T;
+/** A method decorator (TC39 standard decorators or `experimentalDecorators`) running each call in a session. */
+export function session(idOrOptions?: string | SessionDecoratorOptions): MethodDecorator;
+export function session(idOrOptions?: string | SessionOptions | SessionDecoratorOptions, fn?: () => unknown): unknown {
+  const options: SessionDecoratorOptions = typeof idOrOptions === "string" ? { id: idOrOptions } : (idOrOptions ?? {});
+  if (typeof fn === "function") return runInSession(sessionFrom(options, undefined, []), fn, undefined, []);
+  return methodDecorator("session", (method) => {
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      return runInSession(sessionFrom(options, this, args), method, this, args);
+    };
+    copyFunctionShape(wrapper, method);
+    return wrapper;
+  });
+}
+
+function sessionFrom(options: SessionDecoratorOptions, self: unknown, args: unknown[]): SessionContext {
+  const id = typeof options.id === "function" ? options.id.apply(self, args) : options.id;
+  const s: SessionContext = { id: id === undefined || id === "" ? randomUUID() : String(id) };
+  if (options.name !== undefined) s.name = options.name;
+  if (options.project !== undefined) s.project = options.project;
+  if (options.userId !== undefined) s.userId = options.userId;
+  if (options.metadata !== undefined) s.metadata = options.metadata;
+  return s;
+}
+
+function runInSession(s: SessionContext, fn: Function, self: unknown, args: unknown[]): unknown {
+  const ctx = withSession(otelContext.active(), s);
+  const result = otelContext.with(ctx, fn as (...a: unknown[]) => unknown, self, ...args);
+  // A generator's body runs on each next(), after fn returned: keep it in the session.
+  if (isGenerator(result) || isAsyncGenerator(result)) bindIterator(result, ctx);
+  else if (isAsyncIterable(result) && !(result instanceof Promise) && !isNodeStream(result)) bindAsyncIterable(result, ctx);
+  return result;
+}
+
+function isNodeStream(value: object): boolean {
+  return typeof (value as { pipe?: unknown }).pipe === "function";
+}

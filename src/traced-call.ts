@@ -1,0 +1,164 @@
+import { finished } from "node:stream";
+import { diag, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
+import { Humanloop, Semconv } from "./attributes.js";
+import { captureOutput } from "./content-policy.js";
+import {
+  bindAsyncIterable,
+  bindIterator,
+  isAsyncGenerator,
+  isAsyncIterable,
+  isGenerator,
+  type IterationObserver,
+} from "./iterator-binding.js";
+
+/** Streamed items kept for the output of a generator or stream; more are counted, not kept. */
+const MAX_STREAM_ITEMS = 1000;
+
+// Calls whose result (a generator, a stream) is still being consumed. Ended at
+// shutdown (endOpenCalls) or when the result is garbage collected unread.
+const openCalls = new Set<TracedCall>();
+const abandoned = new FinalizationRegistry<TracedCall>((call) => call.done(undefined));
+
+/**
+ * One call of a `traced()` function: its span, the context it runs in, and
+ * how it ends. Every path ends the span exactly once.
+ */
+export class TracedCall implements IterationObserver {
+  private ended = false;
+  private items: unknown[] | undefined;
+  private moreItems = 0;
+
+  constructor(
+    readonly span: Span,
+    readonly ctx: Context,
+    private readonly recordOutput: boolean,
+  ) {}
+
+  item(value: unknown): void {
+    if (!this.recordOutput) return;
+    const items = (this.items ??= []);
+    if (items.length < MAX_STREAM_ITEMS) items.push(value);
+    else this.moreItems++;
+  }
+
+  /** Ends the span with `output` (or, for a stream, the items it yielded). */
+  done(output: unknown): void {
+    if (!this.close()) return;
+    try {
+      const value = this.items ? streamedOutput(this.items, this.moreItems) : output;
+      if (this.recordOutput && value !== undefined) this.span.setAttribute(Humanloop.OUTPUT, captureOutput(value, Humanloop.OUTPUT));
+    } catch (err) {
+      diag.debug("humanloop-otel: could not record a traced output", err);
+    }
+    this.span.end();
+  }
+
+  /** Ends the span as failed with `err` (status ERROR, an exception event, `error.type`). */
+  error(err: unknown): void {
+    if (!this.close()) return;
+    try {
+      const name = errorName(err);
+      this.span.recordException(err instanceof Error ? err : { name, message: String(err) });
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      this.span.setAttribute(Semconv.ERROR_TYPE, name);
+    } catch (e) {
+      diag.debug("humanloop-otel: could not record a traced error", e);
+    }
+    this.span.end();
+  }
+
+  /** Keeps the span open until `result` is consumed, released, or garbage collected. */
+  holdOpen(result: object): void {
+    openCalls.add(this);
+    abandoned.register(result, this, this);
+  }
+
+  private close(): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    openCalls.delete(this);
+    abandoned.unregister(this);
+    return true;
+  }
+}
+
+/** Ends the spans of results still being consumed (at shutdown, so they are exported). */
+export function endOpenCalls(): void {
+  for (const call of [...openCalls]) call.done(undefined);
+}
+
+/**
+ * What the caller gets back from a traced function that returned `result`,
+ * with the span's end wired to it: a native promise is chained (so an
+ * unhandled rejection stays unhandled), a promise subclass such as an SDK's
+ * `APIPromise` is returned as is (so its extra methods keep working), and
+ * generators and streams keep the span open until they are consumed.
+ */
+export function settle(result: unknown, call: TracedCall): unknown {
+  try {
+    if (result instanceof Promise) {
+      if (result.constructor === Promise) {
+        return result.then(
+          (value: unknown) => settleValue(value, call),
+          (err: unknown) => {
+            call.error(err);
+            throw err;
+          },
+        );
+      }
+      result.then(
+        (value: unknown) => settleValue(value, call),
+        (err: unknown) => call.error(err),
+      );
+      return result;
+    }
+    return settleValue(result, call);
+  } catch (err) {
+    diag.debug("humanloop-otel: could not follow a traced result", err);
+    call.done(undefined);
+    return result;
+  }
+}
+
+function settleValue(value: unknown, call: TracedCall): unknown {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+    call.done(value);
+    return value;
+  }
+  if (isGenerator(value) || isAsyncGenerator(value)) {
+    if (bindIterator(value, call.ctx, call)) call.holdOpen(value);
+    else call.done(undefined);
+    return value;
+  }
+  if (isNodeStream(value)) {
+    call.holdOpen(value);
+    finished(value, (err) => (err && !isPrematureClose(err) ? call.error(err) : call.done(undefined)));
+    return value;
+  }
+  if (isAsyncIterable(value) && !(value instanceof Promise)) {
+    if (bindAsyncIterable(value, call.ctx, call)) call.holdOpen(value);
+    else call.done(undefined);
+    return value;
+  }
+  call.done(value);
+  return value;
+}
+
+function isNodeStream(value: object): value is NodeJS.ReadableStream {
+  const v = value as { pipe?: unknown; on?: unknown; once?: unknown };
+  return typeof v.pipe === "function" && typeof v.on === "function" && typeof v.once === "function";
+}
+
+function isPrematureClose(err: Error): boolean {
+  return (err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE";
+}
+
+function streamedOutput(items: unknown[], more: number): unknown {
+  if (more === 0 && items.every((i) => typeof i === "string")) return items.join("");
+  return more > 0 ? [...items, `…[${more} more items]`] : items;
+}
+
+function errorName(err: unknown): string {
+  if (err instanceof Error) return err.constructor?.name && err.constructor.name !== "Error" ? err.constructor.name : err.name;
+  return typeof err;
+}
