@@ -1,0 +1,98 @@
+/**
+ * What the server said about each log: its `data_...` id once confirmed, or
+ * why it will never exist. Waiters are called back on settlement (no
+ * polling); settled entries are bounded, oldest forgotten first.
+ */
+
+/** State of one log's creation. */
+export type LogState = { status: "pending" } | { status: "confirmed"; id: string } | { status: "failed"; reason: string };
+
+type Listener = (state: LogState) => void;
+
+const PENDING: LogState = { status: "pending" };
+
+/** `reference_id` -> server id, with settlement callbacks. */
+export class LogIdRegistry {
+  private readonly pending = new Set<string>();
+  private readonly settled = new Map<string, LogState>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(private readonly maxSettled: number) {}
+
+  /** The state of `ref`, or undefined when it was never queued here (or has been forgotten). */
+  get(ref: string): LogState | undefined {
+    return this.pending.has(ref) ? PENDING : this.settled.get(ref);
+  }
+
+  /** `ref` has been queued for creation. */
+  markPending(ref: string): void {
+    if (!this.settled.has(ref)) this.pending.add(ref);
+  }
+
+  /** The server stored `ref` as `id`. */
+  confirm(ref: string, id: string): void {
+    this.settle(ref, { status: "confirmed", id });
+  }
+
+  /** `ref` will never be stored, because of `reason`. */
+  fail(ref: string, reason: string): void {
+    this.settle(ref, { status: "failed", reason });
+  }
+
+  /** Calls `listener` once `ref` settles; returns an unsubscribe function. */
+  onSettled(ref: string, listener: Listener): () => void {
+    let set = this.listeners.get(ref);
+    if (!set) this.listeners.set(ref, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(ref) === set) this.listeners.delete(ref);
+    };
+  }
+
+  /** The server id of `ref`: waits (without polling) up to `timeoutMs`; rejects when the log failed or the wait timed out. */
+  logIdOf(ref: string, timeoutMs: number): Promise<string> {
+    const state = this.get(ref);
+    if (state?.status === "confirmed") return Promise.resolve(state.id);
+    if (state?.status === "failed") return Promise.reject(new Error(`Humanloop log ${ref} was not stored: ${state.reason}`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`Humanloop log ${ref} was not confirmed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref?.();
+      const off = this.onSettled(ref, (s) => {
+        clearTimeout(timer);
+        off();
+        if (s.status === "confirmed") resolve(s.id);
+        else reject(new Error(`Humanloop log ${ref} was not stored: ${(s as { reason: string }).reason}`));
+      });
+    });
+  }
+
+  /** Fails every pending log (used at shutdown). */
+  failAllPending(reason: string): void {
+    for (const ref of [...this.pending]) this.fail(ref, reason);
+  }
+
+  /** Number of settled entries remembered. */
+  get size(): number {
+    return this.settled.size;
+  }
+
+  private settle(ref: string, state: LogState): void {
+    const previous = this.settled.get(ref);
+    if (previous?.status === "confirmed") return; // a confirmation is final
+    this.pending.delete(ref);
+    this.settled.delete(ref);
+    this.settled.set(ref, state);
+    if (this.settled.size > this.maxSettled) {
+      const oldest = this.settled.keys().next().value;
+      if (oldest !== undefined) this.settled.delete(oldest);
+    }
+    const set = this.listeners.get(ref);
+    if (!set) return;
+    this.listeners.delete(ref);
+    for (const listener of set) listener(state);
+  }
+}

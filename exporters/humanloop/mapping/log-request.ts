@@ -1,0 +1,193 @@
+import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
+import { GenAI, Humanloop, Semconv } from "../../../src/attributes.js";
+import { hrTimeToMilliseconds, type ReadableSpan } from "../../../src/otel-sdk.js";
+import { referenceIdOf } from "../../../src/reference.js";
+import type { LogKind } from "../span-filter.js";
+import type { ChatMessage, LogCompletion, LogFeedback, LogRequest } from "../types.js";
+import { asText, countAttr, isRecord, jsonAttr, numberAttr, objectAttr, stringAttr } from "./json.js";
+import { fromFlattened, fromGenAIMessages, fromVercelMessages, outputTextOf, systemMessage, vercelOutputMessage } from "./messages.js";
+import { modelConfigOf } from "./model-config.js";
+
+/**
+ * Span -> `LogRequest`, as pure functions. Embedding calls become model logs
+ * (no endpoint; `config.other.operation = "embeddings"`) without messages or
+ * output; their dimension count and encoding go to metadata/config.
+ */
+
+/** The span fields the mapping reads (a `ReadableSpan`, or an SDK span still open). */
+export type MappableSpan = Pick<ReadableSpan, "name" | "attributes" | "spanContext" | "startTime" | "endTime" | "duration" | "status" | "events" | "resource">;
+
+/** Exporter-wide values a span can override. */
+export interface MappingDefaults {
+  project?: string;
+  source?: string;
+  environment?: string;
+}
+
+/** Where the log sits in its tree. */
+export interface LogLink {
+  /** `reference_id` of the nearest logged ancestor, when it was (or will be) logged. */
+  parentReferenceId?: string;
+  /** Why the log has no parent link although its span has a logged ancestor. */
+  unlinkedReason?: string;
+}
+
+/** Metadata key for the reason a log lost its parent link. */
+export const UNLINKED_REASON_KEY = "humanloop_otel.parent_unlinked_reason";
+
+/** The project of a span's log: its own attribute, the exporter's, the service name, else `"default"`. */
+export function projectOf(span: Pick<MappableSpan, "attributes" | "resource">, defaults: MappingDefaults): string {
+  const own = stringAttr(span.attributes, Humanloop.PROJECT);
+  if (own) return own;
+  if (defaults.project) return defaults.project;
+  const service = span.resource?.attributes?.["service.name"];
+  if (typeof service === "string" && service !== "" && !service.startsWith("unknown_service")) return service;
+  return "default";
+}
+
+/** RFC 3339 time of an OTel `HrTime`. */
+export function rfc3339(hr: [number, number]): string {
+  return new Date(hrTimeToMilliseconds(hr)).toISOString();
+}
+
+/** The log's error text from the span status or its `exception` event, if it failed. */
+export function errorOf(span: Pick<MappableSpan, "status" | "events" | "attributes">): string | undefined {
+  if (span.status.code !== SpanStatusCode.ERROR) return undefined;
+  const exception = span.events.find((e) => e.name === "exception")?.attributes;
+  const type = exception?.["exception.type"] ?? span.attributes[Semconv.ERROR_TYPE];
+  const message = span.status.message || (exception?.["exception.message"] as string | undefined);
+  if (message && type && !message.startsWith(String(type))) return `${String(type)}: ${message}`;
+  return message || (type ? String(type) : "error");
+}
+
+function feedbackOf(attributes: Attributes): LogFeedback[] | undefined {
+  const raw = jsonAttr(attributes, Humanloop.FEEDBACK);
+  const list = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : [];
+  const out: LogFeedback[] = [];
+  for (const item of list) {
+    if (!isRecord(item) || typeof item.type !== "string") continue;
+    out.push(item.value === undefined ? { type: item.type } : { type: item.type, value: item.value });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+function metadataOf(attributes: Attributes, kind: LogKind): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { ...objectAttr(attributes, Humanloop.SESSION_METADATA) };
+  const put = (name: string, value: unknown) => {
+    if (value !== undefined) metadata[name] = value;
+  };
+  put("user_id", stringAttr(attributes, Humanloop.USER_ID));
+  put("session_name", stringAttr(attributes, Humanloop.SESSION_NAME));
+  put("conversation_id", stringAttr(attributes, GenAI.CONVERSATION_ID));
+  if (kind === "model") {
+    put("finish_reasons", attributes[GenAI.RESPONSE_FINISH_REASONS] ?? attributes["ai.response.finishReason"]);
+    put("response_id", stringAttr(attributes, GenAI.RESPONSE_ID) ?? stringAttr(attributes, "ai.response.id"));
+    const responseModel = stringAttr(attributes, GenAI.RESPONSE_MODEL);
+    if (responseModel !== stringAttr(attributes, GenAI.REQUEST_MODEL)) put("response_model", responseModel);
+    put("cache_read_input_tokens", countAttr(attributes, GenAI.USAGE_CACHE_READ_INPUT_TOKENS));
+    put("cache_creation_input_tokens", countAttr(attributes, GenAI.USAGE_CACHE_CREATION_INPUT_TOKENS));
+    put("reasoning_output_tokens", countAttr(attributes, GenAI.USAGE_REASONING_OUTPUT_TOKENS));
+    put("time_to_first_chunk", numberAttr(attributes, GenAI.RESPONSE_TIME_TO_FIRST_CHUNK));
+    put("system_fingerprint", stringAttr(attributes, GenAI.OPENAI_RESPONSE_SYSTEM_FINGERPRINT));
+    put("service_tier", stringAttr(attributes, GenAI.OPENAI_RESPONSE_SERVICE_TIER));
+    put("embedding_dimensions", countAttr(attributes, GenAI.EMBEDDINGS_DIMENSION_COUNT));
+    put("server_address", stringAttr(attributes, Semconv.SERVER_ADDRESS));
+  }
+  put("truncated", attributes[Humanloop.TRUNCATED]);
+  Object.assign(metadata, objectAttr(attributes, Humanloop.METADATA));
+  return metadata;
+}
+
+function inputMessagesOf(attributes: Attributes): ChatMessage[] {
+  let messages = fromGenAIMessages(jsonAttr(attributes, GenAI.INPUT_MESSAGES));
+  if (messages.length === 0) messages = fromFlattened(attributes, "gen_ai.prompt");
+  if (messages.length === 0) messages = fromVercelMessages(jsonAttr(attributes, "ai.prompt.messages"));
+  const system = systemMessage(attributes);
+  if (system && messages[0]?.role !== "system") messages.unshift(system);
+  return messages;
+}
+
+function outputMessageOf(attributes: Attributes): ChatMessage | undefined {
+  const fromSemconv = fromGenAIMessages(jsonAttr(attributes, GenAI.OUTPUT_MESSAGES)).find((m) => m.role === "assistant");
+  return fromSemconv ?? fromFlattened(attributes, "gen_ai.completion")[0] ?? vercelOutputMessage(attributes);
+}
+
+function toolInputs(attributes: Attributes): Record<string, unknown> | undefined {
+  const raw = jsonAttr(attributes, Humanloop.INPUTS) ?? jsonAttr(attributes, "gen_ai.tool.call.arguments");
+  if (raw === undefined) return undefined;
+  return isRecord(raw) ? raw : { value: raw };
+}
+
+function toolOutput(attributes: Attributes): string | undefined {
+  const raw = attributes[Humanloop.OUTPUT] ?? attributes["gen_ai.tool.call.result"];
+  return raw === undefined ? undefined : asText(raw);
+}
+
+/**
+ * The `LogRequest` for a span. With `ended: false` (a parent logged early
+ * because a child must go out first) output, error and duration are left
+ * out; they follow in a {@link toLogCompletion}.
+ */
+export function toLogRequest(span: MappableSpan, kind: LogKind, link: LogLink, defaults: MappingDefaults, ended = true): LogRequest {
+  const attributes = span.attributes;
+  const log: LogRequest = {
+    project: projectOf(span, defaults),
+    reference_id: referenceIdOf(span.spanContext()),
+    session_reference_id: stringAttr(attributes, Humanloop.SESSION_ID) ?? span.spanContext().traceId,
+    config:
+      kind === "model"
+        ? modelConfigOf(attributes)
+        : { type: "tool", name: stringAttr(attributes, GenAI.TOOL_NAME) ?? stringAttr(attributes, GenAI.AGENT_NAME) ?? span.name },
+    created_at: rfc3339(span.startTime),
+  };
+  if (link.parentReferenceId) log.parent_reference_id = link.parentReferenceId;
+  const source = stringAttr(attributes, Humanloop.SOURCE) ?? defaults.source;
+  if (source) log.source = source;
+  const environment = stringAttr(attributes, Humanloop.ENVIRONMENT) ?? defaults.environment;
+  if (environment) log.environment = environment;
+
+  const metadata = metadataOf(attributes, kind);
+  if (link.unlinkedReason) metadata[UNLINKED_REASON_KEY] = link.unlinkedReason;
+
+  if (kind === "model") {
+    const messages = inputMessagesOf(attributes);
+    if (messages.length > 0) log.messages = messages;
+    const promptTokens = countAttr(attributes, GenAI.USAGE_INPUT_TOKENS, GenAI.USAGE_PROMPT_TOKENS, "ai.usage.inputTokens", "ai.usage.promptTokens");
+    if (promptTokens !== undefined) log.prompt_tokens = promptTokens;
+    const outputTokens = countAttr(attributes, GenAI.USAGE_OUTPUT_TOKENS, GenAI.USAGE_COMPLETION_TOKENS, "ai.usage.outputTokens", "ai.usage.completionTokens");
+    if (outputTokens !== undefined) log.output_tokens = outputTokens;
+  } else {
+    const humanloopKind = stringAttr(attributes, Humanloop.KIND) ?? stringAttr(attributes, GenAI.OPERATION_NAME);
+    if (humanloopKind) log.config.other = { kind: humanloopKind };
+    const inputs = toolInputs(attributes);
+    if (inputs) log.inputs = inputs;
+  }
+  if (Object.keys(metadata).length > 0) log.metadata = metadata;
+  const feedback = feedbackOf(attributes);
+  if (feedback) log.feedback = feedback;
+  if (ended) {
+    const message = kind === "model" ? outputMessageOf(attributes) : undefined;
+    if (message) log.output_message = message;
+    Object.assign(log, completionOf(span, kind, message));
+  }
+  return log;
+}
+
+/** Output, error and duration of an ended span: the body of `PATCH /logs?reference_id=` for a log sent early. */
+export function toLogCompletion(span: MappableSpan, kind: LogKind): LogCompletion {
+  return completionOf(span, kind, kind === "model" ? outputMessageOf(span.attributes) : undefined);
+}
+
+function completionOf(span: MappableSpan, kind: LogKind, message: ChatMessage | undefined): LogCompletion {
+  const completion: LogCompletion = {};
+  if (kind === "model") {
+    if (message) completion.output = outputTextOf(message);
+  } else {
+    const output = toolOutput(span.attributes);
+    if (output !== undefined) completion.output = output;
+  }
+  const error = errorOf(span);
+  if (error !== undefined) completion.error = error;
+  completion.duration = Math.max(0, hrTimeToMilliseconds(span.duration) / 1000);
+  return completion;
+}
