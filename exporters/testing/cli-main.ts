@@ -27,6 +27,8 @@ export const USAGE = `Usage: humanloop-otel-server [--port N] [--host H] [--api-
 A strict local Humanloop v4 API. Prints its base URL, serves until SIGINT/SIGTERM.
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
+const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults"];
+
 /** Parses `argv` (without node and the script); throws on unknown or malformed flags. */
 export function parseCliArgs(argv: string[]): CliOptions {
   const options: CliOptions = { port: 0, host: "127.0.0.1", apiKey: "test-key", seed: 1, help: false };
@@ -36,6 +38,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
       options.help = true;
       continue;
     }
+    if (!VALUE_FLAGS.includes(flag)) throw new Error(`unknown option ${flag}\n${USAGE}`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === "--port" || flag === "--seed") {
@@ -44,8 +47,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
       options[flag === "--port" ? "port" : "seed"] = n;
     } else if (flag === "--host") options.host = value;
     else if (flag === "--api-key") options.apiKey = value;
-    else if (flag === "--faults") options.faults = JSON.parse(value) as Faults;
-    else throw new Error(`unknown option ${flag}\n${USAGE}`);
+    else options.faults = JSON.parse(value) as Faults;
   }
   return options;
 }
