@@ -66,9 +66,20 @@ describe("scripted faults", () => {
       body: JSON.stringify(body),
     });
     expect(retry.status).toBe(422);
-    expect((await retry.json()).detail[0].type).toBe("duplicate_reference_id");
+    expect(((await retry.json()) as { detail: Array<{ type: string }> }).detail[0]!.type).toBe("duplicate_reference_id");
     expect(server.stats.resetsInjected).toBe(1);
     expect(server.stats.requests["POST /v4/logs"]).toEqual({ reset: 1, "422": 1 });
+  });
+
+  it("gives an injected 4xx the usual body shape", async () => {
+    const server = await start();
+    server.failNext(1, { status: 422 });
+    const res = await post(server, log());
+    expect(res.status).toBe(422);
+    server.failNext(1, { status: 422 });
+    const again = await fetch(`${server.url}/sessions`, { method: "POST", headers: { "x-api-key": server.apiKey } });
+    expect(await again.json()).toEqual({ detail: [expect.objectContaining({ loc: ["body"], type: "injected" })] });
+    expect(server.logs()).toEqual([]);
   });
 
   it("applies only to matching paths", async () => {

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HumanloopTestServer, MAX_BODY_BYTES } from "../exporters/testing/index.js";
@@ -60,6 +61,29 @@ describe("HTTP rules", () => {
     expect((await call("POST", "/prompts/log", {})).status).toBe(404);
     expect((await call("GET", "/logs")).status).toBe(405);
     expect((await fetch(server.url.replace("/v4", "/v5/logs"))).status).toBe(404);
+  });
+});
+
+describe("robustness", () => {
+  it("survives a client that leaves mid-body", async () => {
+    const { port } = new URL(server.url);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write("POST /v4/logs HTTP/1.1\r\nhost: x\r\nx-api-key: secret\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"pro");
+        setTimeout(() => socket.destroy(), 20);
+      });
+      socket.on("close", () => resolve());
+    });
+    expect((await call("POST", "/logs", { project: "p", config: tool })).status).toBe(200);
+    expect(server.logs()).toHaveLength(1);
+  });
+
+  it("accepts exactly one of many concurrent requests with the same reference_id", async () => {
+    const body = { project: "p", reference_id: "same", config: tool };
+    const results = await Promise.all(Array.from({ length: 20 }, () => call("POST", "/logs", body)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.body.detail?.[0]?.type === "duplicate_reference_id")).toHaveLength(19);
+    expect(server.stats.duplicates).toBe(19);
   });
 });
 

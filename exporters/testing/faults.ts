@@ -81,7 +81,11 @@ export class FaultPlan {
     this.random = mulberry32(this.seed);
   }
 
-  /** Makes the next `n` matching requests fail with `fault`, before any random fault. */
+  /**
+   * Makes the next `n` requests matching `fault.path` (default: all) fail with
+   * `fault`, ahead of random faults; scripts queue up in the order given.
+   * A scripted fault takes no draws from the random sequence.
+   */
   failNext(n: number, fault: ScriptedFault): void {
     if (n > 0) this.scripts.push({ remaining: n, fault });
   }

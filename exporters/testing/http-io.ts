@@ -28,6 +28,10 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     });
     req.on("end", () => resolve({ bytes: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge }));
     req.on("error", reject);
+    // A client that goes away mid-body never sends "end".
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted before its body ended"));
+    });
   });
 }
 

@@ -43,7 +43,7 @@ function matchRoute(method: string, url: URL): Route | { name: string; status: 4
   }
   const byId = PATCH_BY_ID.exec(path);
   if (byId) {
-    const id = decodeURIComponent(byId[1]!);
+    const id = decodeId(byId[1]!);
     return known("PATCH /v4/logs/{id}", "PATCH", { bodyRequired: true, run: (ctx, body) => patchLog(ctx.store, { id }, body) });
   }
   if (path === "/v4/sessions") {
@@ -59,6 +59,21 @@ function runLogs(ctx: V4Context, body: unknown): RouteAnswer {
   const outcome = acceptLogs(ctx.store, body);
   ctx.stats.logBatch(outcome.size, outcome.duplicates);
   return outcome;
+}
+
+/** The body of an injected answer: the usual shape for its status. */
+function injectedBody(status: number): unknown {
+  if (status === 429) return { detail: "Rate limit reached" };
+  if (status === 422) return { detail: [{ loc: ["body"], msg: "Injected validation error", type: "injected" }] };
+  return { detail: status >= 500 ? `Injected server error (${status})` : `Injected error (${status})` };
+}
+
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,8 +117,7 @@ export async function handleV4(ctx: V4Context, req: IncomingMessage, res: Server
     if (decision.status !== undefined) {
       ctx.stats.injected(decision.status);
       const headers: Record<string, string> = decision.retryAfter !== undefined ? { "retry-after": String(decision.retryAfter) } : {};
-      const detail = decision.status === 429 ? "Rate limit reached" : "Injected server error";
-      return reply({ status: decision.status, body: { detail } }, headers);
+      return reply({ status: decision.status, body: injectedBody(decision.status) }, headers);
     }
     if (req.headers["x-api-key"] !== ctx.apiKey) return reply({ status: 401, body: { detail: "Invalid or missing X-API-KEY" } });
     if (raw.tooLarge) return reply({ status: 413, body: { detail: "Request body over 10 MiB" } });
