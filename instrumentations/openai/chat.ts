@@ -159,8 +159,10 @@ class ChatStream implements StreamAccumulator {
     if (!capture || this.choices.length === 0) return;
     const messages = this.choices.map((c): GenAIMessage => {
       const parts: GenAIPart[] = [];
-      if (c?.text.length) parts.push({ type: "text", content: c.text.join("") });
-      if (c?.refusal.length) parts.push({ type: "text", content: c.refusal.join("") });
+      const text = c?.text.join("");
+      if (text) parts.push({ type: "text", content: text });
+      const refusal = c?.refusal.join("");
+      if (refusal) parts.push({ type: "text", content: refusal });
       for (const t of c?.tools ?? []) if (t) parts.push({ type: "tool_call", id: t.id, name: t.name, arguments: parseArguments(t.args.join("")) });
       const msg: GenAIMessage = { role: "assistant", parts };
       if (c?.finish) msg.finish_reason = c.finish;

@@ -1,7 +1,7 @@
 import { diag, SpanKind, type Attributes, type Context, type Span } from "@opentelemetry/api";
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from "@opentelemetry/instrumentation";
 import { getContentPolicy } from "../../src/content-policy.js";
-import { endPendingCalls, isPatched, markPatched, PATCHED } from "../shared/index.js";
+import { endPendingCalls, isPatched, markPatched } from "../shared/index.js";
 import { chatEndpoint } from "./chat.js";
 import { completionsEndpoint } from "./completions.js";
 import type { Endpoint } from "./common.js";
@@ -35,6 +35,9 @@ type Prototype = Record<string, unknown> & { create?: Function };
  * {@link OpenAIInstrumentation.manuallyInstrument}.
  */
 export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> implements CreateTracer {
+  /** The wrappers this instance installed; unpatching touches only these. */
+  private readonly wrappers = new WeakSet<object>();
+
   /** @param config `enabled` (default true), `captureContent` (default: the content policy). */
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(NAME, VERSION, config);
@@ -84,7 +87,11 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     try {
       for (const [proto, endpoint] of targets(exports)) {
         if (typeof proto.create !== "function" || isPatched(proto.create)) continue;
-        this._wrap(proto, "create", (original) => markPatched(tracedCreate(this, endpoint, original as Function)) as never);
+        this._wrap(proto, "create", (original) => {
+          const wrapper = markPatched(tracedCreate(this, endpoint, original as Function));
+          this.wrappers.add(wrapper);
+          return wrapper as never;
+        });
       }
     } catch (err) {
       diag.error("humanloop-otel: could not patch openai", err);
@@ -94,8 +101,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
 
   private unpatch(exports: unknown): void {
     for (const [proto] of targets(exports)) {
-      // Only unwrap our own wrapper; one stacked on top of it belongs to someone else.
-      if ((proto.create as { [PATCHED]?: true } | undefined)?.[PATCHED]) this._unwrap(proto, "create");
+      // Only unwrap this instance's own wrapper; one stacked on top of it belongs to someone else.
+      if (proto.create && this.wrappers.has(proto.create)) this._unwrap(proto, "create");
     }
   }
 }
