@@ -16,3 +16,6 @@ export { Humanloop, GenAI, Semconv, type TraceKind, type GenAIMessage, type GenA
 export type { MaskFunction, ContentPolicy } from "./content-policy.js";
 export { DEFAULT_MAX_CONTENT_LENGTH } from "./serialize.js";
 export { getSession, type SessionContext } from "./session-context.js";
+export { register, type Tracing } from "./register.js";
+export type { RegisterOptions } from "./options.js";
+export { HumanloopSpanProcessor, HumanloopSpanExporter, type HumanloopExporterOptions } from "../exporters/humanloop/index.js";

@@ -18,7 +18,9 @@ export type {
 } from "@opentelemetry/sdk-trace";
 export { ExportResultCode, hrTimeToMilliseconds, hrTimeDuration, suppressTracing, isTracingSuppressed } from "@opentelemetry/core";
 export type { ExportResult } from "@opentelemetry/core";
-export { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";
+export { resourceFromAttributes, defaultResource, detectResources, envDetector } from "@opentelemetry/resources";
 export type { Resource } from "@opentelemetry/resources";
 export { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 export { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+export { registerInstrumentations } from "@opentelemetry/instrumentation";
+export type { Instrumentation } from "@opentelemetry/instrumentation";
