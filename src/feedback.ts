@@ -12,7 +12,7 @@ import { isLocalLogRef } from "./log-ref.js";
  * @packageDocumentation
  */
 
-/** Default of how long feedback waits for its log to be delivered, and for the server, in ms. */
+/** Default of how long feedback for another process's log may take (lookup, retries), in ms. */
 export const DEFAULT_FEEDBACK_TIMEOUT_MS = 30_000;
 
 /** `HUMANLOOP_FEEDBACK_TIMEOUT_MS` when it is a positive number, else {@link DEFAULT_FEEDBACK_TIMEOUT_MS}. */
@@ -29,12 +29,16 @@ const WHERE = "humanloop-otel feedback(ref, options)";
  *
  * - A log made by this process goes through the Humanloop span processor's
  *   delivery queue (batched, retried, counted, flushed by `forceFlush()` and
- *   `shutdown()`). Feedback given before the log is delivered waits for it,
- *   up to `HUMANLOOP_FEEDBACK_TIMEOUT_MS` (default 30,000 ms).
+ *   `shutdown()`). Feedback given before the log is delivered (even while
+ *   its span is still open) waits for it, up to the processor's
+ *   `parentWaitMillis` (default 30,000 ms), then goes out.
  * - A log from another process (or one this process no longer remembers) is
- *   looked up on the server with `PATCH /logs?reference_id=`, using the
- *   processor's API key and base URL, else `HUMANLOOP_API_KEY` and
- *   `HUMANLOOP_BASE_URL` (default `https://api.humanloop.com/v4`).
+ *   looked up at once with `PATCH /logs?reference_id=` and an empty body,
+ *   using the processor's API key and base URL, else `HUMANLOOP_API_KEY` and
+ *   `HUMANLOOP_BASE_URL` (default `https://api.humanloop.com/v4`), with the
+ *   same retry policy, within `HUMANLOOP_FEEDBACK_TIMEOUT_MS` (default
+ *   30,000 ms). This request is not part of the processor's queue: await
+ *   the returned promise before the process exits.
  *
  * @example
  * ```ts
@@ -67,8 +71,7 @@ function isLocal(sink: FeedbackSink, reference: string): boolean {
 
 async function deliver(reference: string, item: FeedbackItem): Promise<void> {
   const sink = getFeedbackSink();
-  const timeoutMs = feedbackTimeoutMs();
-  if (sink !== undefined && isLocal(sink, reference)) return deliverLocal(sink, reference, item, timeoutMs);
+  if (sink !== undefined && isLocal(sink, reference)) return deliverLocal(sink, reference, item);
   const connection = resolveConnection(sink?.connection?.());
   if (connection === undefined) {
     const err = new HumanloopFeedbackError(
@@ -78,32 +81,34 @@ async function deliver(reference: string, item: FeedbackItem): Promise<void> {
     diag.warn(`humanloop-otel: ${err.message}`);
     throw err;
   }
-  return sendFeedbackDirect(connection, reference, item, timeoutMs);
+  return sendFeedbackDirect(connection, reference, item, feedbackTimeoutMs());
 }
 
-async function deliverLocal(sink: FeedbackSink, reference: string, item: FeedbackItem, timeoutMs: number): Promise<void> {
+async function deliverLocal(sink: FeedbackSink, reference: string, item: FeedbackItem): Promise<void> {
   try {
-    await sink.logIdOf(reference, timeoutMs);
-  } catch (cause) {
-    const err = new HumanloopFeedbackError(`feedback(): log ${reference} was not delivered to Humanloop, so its feedback cannot be: ${message(cause)}`, {
-      reference,
-      cause,
-    });
-    diag.warn(`humanloop-otel: ${err.message}`);
-    throw err;
-  }
-  try {
+    // The queue waits (bounded by the processor's parentWaitMillis) for a log not yet confirmed, and
+    // settles with the reason when the log failed or the server refused the feedback.
     await sink.enqueueFeedback(reference, item);
   } catch (cause) {
     // The delivery engine has reported the failure through diag already.
     if (cause instanceof HumanloopFeedbackError) throw cause;
-    const info = cause as { status?: unknown; detail?: unknown };
     throw new HumanloopFeedbackError(`feedback(): Humanloop did not take feedback for log ${reference}: ${message(cause)}`, {
       reference,
-      status: typeof info?.status === "number" ? info.status : undefined,
-      detail: info?.detail,
+      ...serverAnswerIn(message(cause)),
       cause,
     });
+  }
+}
+
+/** The status and `detail` of a server answer quoted in the delivery engine's reason (`HTTP 404: {"detail": ...}`). */
+function serverAnswerIn(reason: string): { status?: number; detail?: unknown } {
+  const m = /HTTP (\d{3})[^:]*: (.*)$/s.exec(reason);
+  if (!m) return {};
+  try {
+    const body = JSON.parse(m[2]!) as { detail?: unknown };
+    return { status: Number(m[1]), detail: body?.detail ?? body };
+  } catch {
+    return { status: Number(m[1]), detail: m[2] };
   }
 }
 
