@@ -9,7 +9,7 @@ import { HumanloopTestServer } from "../exporters/testing/index.js";
 import { OpenAITestServer } from "../exporters/testing/openai-server.js";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
 import { HumanloopFeedbackError } from "../src/feedback-error.js";
-import { getFeedbackSink, setFeedbackSink } from "../src/feedback-sink.js";
+import { getFeedbackSink } from "../src/feedback-sink.js";
 import { feedback } from "../src/feedback.js";
 import { currentLogRef, logRefOf } from "../src/log-ref.js";
 import { AsyncLocalStorageContextManager, TracerProvider } from "../src/otel-sdk.js";
