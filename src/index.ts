@@ -19,3 +19,8 @@ export { getSession, type SessionContext } from "./session-context.js";
 export { register, type Tracing } from "./register.js";
 export type { RegisterOptions } from "./options.js";
 export { HumanloopSpanProcessor, HumanloopSpanExporter, type HumanloopExporterOptions } from "../exporters/humanloop/index.js";
+export { currentLogRef, logRefOf, logRefOfSpanContext } from "./log-ref.js";
+export { feedback } from "./feedback.js";
+export { HumanloopFeedbackError } from "./feedback-error.js";
+export type { FeedbackOptions, FeedbackValue, BuiltInFeedbackType, LogFeedbackOptions } from "./feedback-options.js";
+export { updateCurrentLog, type UpdateLogOptions } from "./update-log.js";
