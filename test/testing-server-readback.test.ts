@@ -51,6 +51,7 @@ describe("read-back", () => {
     await logConversation();
     const trees = server.trees();
     expect(trees).toHaveLength(2);
+    expect(server.logCount).toBe(4);
     const [conv, loose] = trees as [SessionTree, SessionTree];
     expect(conv.session_reference_id).toBe("conv-42");
     expect(conv.roots.map((r) => r.reference_id)).toEqual(["answer"]);

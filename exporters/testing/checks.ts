@@ -5,7 +5,11 @@
  */
 import type { Loc, ValidationIssue } from "./types.js";
 
-/** Validates `value` at `loc`, appending issues. */
+/**
+ * Validates `value` at `loc`, appending issues. `loc` is a shared stack the
+ * caller pushes keys onto and pops: a check copies it only when it reports,
+ * so valid input allocates no paths.
+ */
 export type Check = (value: unknown, loc: Loc, issues: ValidationIssue[]) => void;
 
 /** A strict object schema: its fields, and which of them are required. */
@@ -19,20 +23,30 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function issue(issues: ValidationIssue[], loc: Loc, type: string, msg: string): void {
-  issues.push({ loc, msg, type });
+/** Appends an issue at (a copy of) `loc`, plus `key` when given. */
+export function addIssue(issues: ValidationIssue[], loc: Loc, type: string, msg: string, key?: string | number): void {
+  const at = loc.slice();
+  if (key !== undefined) at.push(key);
+  issues.push({ loc: at, msg, type });
 }
+
+const issue = addIssue;
 
 /** Checks an object against `schema`: `dict_type`, `missing`, `extra_forbidden`, then each field. */
 export function checkObject(value: unknown, loc: Loc, issues: ValidationIssue[], schema: ObjectSchema): void {
   if (!isRecord(value)) return issue(issues, loc, "dict_type", "Input should be a valid dictionary or object");
   for (const key of schema.required ?? []) {
-    if (value[key] === undefined || value[key] === null) issue(issues, [...loc, key], "missing", "Field required");
+    if (value[key] === undefined || value[key] === null) issue(issues, loc, "missing", "Field required", key);
   }
-  for (const [key, field] of Object.entries(value)) {
+  for (const key in value) {
+    const field = value[key];
     const check = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
-    if (!check) issue(issues, [...loc, key], "extra_forbidden", "Extra inputs are not permitted");
-    else if (field !== null && field !== undefined) check(field, [...loc, key], issues);
+    if (!check) issue(issues, loc, "extra_forbidden", "Extra inputs are not permitted", key);
+    else if (field !== null && field !== undefined) {
+      loc.push(key);
+      check(field, loc, issues);
+      loc.pop();
+    }
   }
 }
 
@@ -104,7 +118,11 @@ export function enumOf(...values: string[]): Check {
 export function list(item: Check): Check {
   return (value, loc, issues) => {
     if (!Array.isArray(value)) return issue(issues, loc, "list_type", "Input should be a valid list");
-    value.forEach((v, i) => item(v, [...loc, i], issues));
+    for (let i = 0; i < value.length; i += 1) {
+      loc.push(i);
+      item(value[i], loc, issues);
+      loc.pop();
+    }
   };
 }
 

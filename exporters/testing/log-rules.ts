@@ -114,6 +114,9 @@ function findParent(store: HumanloopStore, ref: string, key: string | undefined)
   return anywhere[0];
 }
 
+/** Fields the server sets itself on a stored log. */
+const RESOLVED_FIELDS = new Set(["id", "project", "project_id", "session_id", "session_reference_id", "parent_id", "updates", "received_at"]);
+
 function storeItem(store: HumanloopStore, item: Item): { id: string; project_id: string; session_id?: string } {
   const projectId = get(item, "project_id");
   const project = projectId !== undefined ? store.projectById(projectId)! : store.ensureProject(get(item, "project")!);
@@ -127,11 +130,10 @@ function storeItem(store: HumanloopStore, item: Item): { id: string; project_id:
         : undefined;
   const parentRef = get(item, "parent_reference_id");
   const parent = parentRef !== undefined ? findParent(store, parentRef, project.id) : undefined;
-  const fields = Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && v !== undefined));
-  const log: StoredLog = { id: newId("data"), project: project.name, project_id: project.id, updates: [], received_at: "" };
-  Object.assign(log, fields, { project: project.name, project_id: project.id, updates: [], received_at: new Date().toISOString() });
-  delete log.session_id;
-  delete log.session_reference_id;
+  const log: StoredLog = { id: newId("data"), project: project.name, project_id: project.id, updates: [], received_at: new Date().toISOString() };
+  for (const key in item) {
+    if (item[key] !== null && item[key] !== undefined && !RESOLVED_FIELDS.has(key)) log[key] = item[key];
+  }
   if (session) {
     log.session_id = session.id;
     if (session.reference_id !== undefined) log.session_reference_id = session.reference_id;

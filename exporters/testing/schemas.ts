@@ -3,6 +3,7 @@
  * not listed here is `extra_forbidden` (see HUMANLOOP_V4.md).
  */
 import {
+  addIssue,
   bool,
   checkObject,
   datetime,
@@ -47,7 +48,7 @@ const contentPart: Check = (value, loc, issues) => {
 const content: Check = (value, loc, issues) => {
   if (typeof value === "string") return;
   if (Array.isArray(value)) return list(contentPart)(value, loc, issues);
-  issues.push({ loc, msg: "Input should be a valid string or a list of content parts", type: "string_type" });
+  addIssue(issues, loc, "string_type", "Input should be a valid string or a list of content parts");
 };
 
 const toolCall = object({
@@ -104,7 +105,7 @@ const config: Check = (value, loc, issues) => {
   if (value.type === "model") return checkObject(value, loc, issues, modelConfig);
   if (value.type === "tool") return checkObject(value, loc, issues, toolConfig);
   if (value.type === undefined || value.type === null) {
-    issues.push({ loc: [...loc, "type"], msg: "Field required", type: "missing" });
+    addIssue(issues, loc, "missing", "Field required", "type");
   } else {
     literal("model", "tool")(value.type, [...loc, "type"], issues);
   }
@@ -112,7 +113,7 @@ const config: Check = (value, loc, issues) => {
 
 const feedbackValue: Check = (value, loc, issues) => {
   if (!["string", "number", "boolean"].includes(typeof value)) {
-    issues.push({ loc, msg: "Input should be a string, number or boolean", type: "value_type" });
+    addIssue(issues, loc, "value_type", "Input should be a string, number or boolean");
   }
 };
 

@@ -120,6 +120,11 @@ export class HumanloopTestServer {
     return this.context.store.allLogs().map((log) => structuredClone(log));
   }
 
+  /** How many logs are stored; cheap enough to poll, unlike {@link logs}, which copies them all. */
+  get logCount(): number {
+    return this.context.store.logCount;
+  }
+
   /** The log with server id `idOrReferenceId`, else the first log stored with that `reference_id`, else undefined. */
   log(idOrReferenceId: string): StoredLog | undefined {
     const store = this.context.store;

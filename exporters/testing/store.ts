@@ -101,6 +101,11 @@ export class HumanloopStore {
     return this.logsByReference(ref).find((log) => log.project_id === projectId);
   }
 
+  /** How many logs are stored. */
+  get logCount(): number {
+    return this.logsById.size;
+  }
+
   /** Every log, in the order stored. */
   allLogs(): StoredLog[] {
     return [...this.logsById.values()];
