@@ -245,7 +245,7 @@ export class DeliveryQueue {
     item.deadline ??= Date.now() + this.options.retryDeadlineMillis;
     if (item.kind === "create") {
       item.json ??= JSON.stringify(item.log);
-      this.readyBytes += Buffer.byteLength(item.json);
+      this.readyBytes += item.json.length;
       this.readyLogs.push(item);
     } else this.readyOther.push(item);
     this.pump();
@@ -274,19 +274,18 @@ export class DeliveryQueue {
   }
 
   private takeBatch(): Item[] {
-    const batch: Item[] = [];
+    let count = 0;
     let bytes = 0;
-    while (this.readyLogs.length > 0 && batch.length < this.options.maxBatchSize) {
-      const next = this.readyLogs[0] as Item & { kind: "create" };
-      const size = Buffer.byteLength(next.json!);
-      if (batch.length > 0 && (bytes + size > this.options.maxBatchBytes || next.solo)) break;
-      this.readyLogs.shift();
-      this.readyBytes -= size;
+    while (count < this.readyLogs.length && count < this.options.maxBatchSize) {
+      const next = this.readyLogs[count] as Item & { kind: "create" };
+      const size = next.json!.length; // UTF-16 length: close enough to bound a batch cheaply
+      if (count > 0 && (bytes + size > this.options.maxBatchBytes || next.solo)) break;
       bytes += size;
-      batch.push(next);
+      count++;
       if (next.solo) break;
     }
-    return batch;
+    this.readyBytes -= bytes;
+    return this.readyLogs.splice(0, count); // one splice per batch, not a shift per log
   }
 
   private run(job: Promise<void>): void {
@@ -318,7 +317,7 @@ export class DeliveryQueue {
     again = again.filter((item) => !expired.includes(item));
     if (again.length > 0) {
       // back to the front: they were not stored, and their deadline still holds
-      for (const item of again) this.readyBytes += Buffer.byteLength(item.json!);
+      for (const item of again) this.readyBytes += item.json!.length;
       this.readyLogs.unshift(...again);
       this.batchDue = true;
     }

@@ -19,7 +19,7 @@ export interface HumanloopExporterOptions {
   maxQueueSize?: number;
   /** Most logs in one `POST /logs`. Default 100. */
   maxBatchSize?: number;
-  /** Most bytes of JSON in one `POST /logs` (the API refuses over 10 MiB). Default 4 MiB. */
+  /** Most JSON text in one `POST /logs`, counted in UTF-16 units (= bytes for ASCII; non-ASCII text can take up to 3 bytes a unit, hence the margin to the API's 10 MiB limit). Default 4 MiB. */
   maxBatchBytes?: number;
   /** How long a batch that is not full waits for more logs, in ms. Default 200. */
   scheduledDelayMillis?: number;
