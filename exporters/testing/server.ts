@@ -59,7 +59,9 @@ export class HumanloopTestServer {
   /** Starts a server and resolves once it listens. */
   static async start(options: HumanloopTestServerOptions = {}): Promise<HumanloopTestServer> {
     const host = options.host ?? "127.0.0.1";
-    const server = createServer();
+    // Idle keep-alive sockets outlive any client's pool timeout, so a client never
+    // races the server's idle close (a spurious ECONNRESET); close() ends them all.
+    const server = createServer({ keepAliveTimeout: 65_000 });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(options.port ?? 0, host, () => {
