@@ -1,0 +1,33 @@
+import { it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import { HumanloopTestServer, OpenAITestServer } from "../exporters/testing/index.js";
+import { runNode } from "./fixtures/spawn-node.js";
+
+// Runs against the built package (npm test builds first): dist/hook.js.
+let humanloop: HumanloopTestServer;
+const model = new OpenAITestServer();
+beforeAll(async () => {
+  humanloop = await HumanloopTestServer.start();
+  await model.start();
+});
+afterAll(async () => Promise.all([humanloop.close(), model.close()]));
+afterEach(() => humanloop.reset());
+
+const env = () => ({ HUMANLOOP_API_KEY: humanloop.apiKey, HUMANLOOP_BASE_URL: humanloop.url, HUMANLOOP_PROJECT: "esm", MODEL_URL: model.url });
+
+it("node --import humanloop-otel/hook patches `import OpenAI from \"openai\"` in an ESM app", async () => {
+  const r = await runNode(["--import", "humanloop-otel/hook", "test/fixtures/esm-app.mjs"], env());
+  expect(r.code, r.stderr).toBe(0);
+  const tree = humanloop.trees().find((t) => t.session_reference_id === "esm-session");
+  expect(tree?.roots).toHaveLength(1);
+  const root = tree!.roots[0]!;
+  expect(root.config).toMatchObject({ type: "tool", name: "ask" });
+  expect(root.children).toHaveLength(1);
+  expect(root.children[0]!.config).toMatchObject({ type: "model", model: "gpt-4o-mini", provider: "openai" });
+});
+
+it("without the hook the ESM import is not patched (only the traced log arrives)", async () => {
+  const r = await runNode(["test/fixtures/esm-app.mjs"], env());
+  expect(r.code, r.stderr).toBe(0);
+  expect(humanloop.logs()).toHaveLength(1);
+  expect(humanloop.logs()[0]!.config).toMatchObject({ type: "tool", name: "ask" });
+});

@@ -1,0 +1,53 @@
+import { it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import { HumanloopTestServer } from "../exporters/testing/index.js";
+import { runNode } from "./fixtures/spawn-node.js";
+import { OtlpReceiver } from "./fixtures/otlp-receiver.js";
+
+// Runs against the built package (npm test builds first).
+let server: HumanloopTestServer;
+let otlp: OtlpReceiver;
+beforeAll(async () => {
+  server = await HumanloopTestServer.start();
+  otlp = await OtlpReceiver.start();
+});
+afterAll(() => Promise.all([server.close(), otlp.close()]));
+afterEach(() => {
+  server.reset();
+  otlp.spans.length = 0;
+});
+
+const env = () => ({
+  HUMANLOOP_API_KEY: server.apiKey,
+  HUMANLOOP_BASE_URL: server.url,
+  HUMANLOOP_PROJECT: "exit",
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+  OTEL_BSP_SCHEDULE_DELAY: "60000",
+});
+const otlpSpans = (id: string) => otlp.spans.filter((s) => s.attributes["humanloop.session.id"] === id);
+const sessionLogs = (id: string) => server.logs().filter((l) => l.session_reference_id === id);
+
+it("delivers queued logs when the process ends normally (beforeExit)", async () => {
+  const r = await runNode(["test/fixtures/exit-app.mjs", "natural"], env());
+  expect(r.code, r.stderr).toBe(0);
+  expect(sessionLogs("exit-natural")).toHaveLength(2);
+  expect(otlpSpans("exit-natural")).toHaveLength(2);
+});
+
+it("on SIGTERM without an app handler: flushes, then ends by the signal as before", async () => {
+  const r = await runNode(["test/fixtures/exit-app.mjs", "sigterm"], env(), (out, child) => {
+    if (out.includes("ready")) child.kill("SIGTERM");
+  });
+  expect(r.signal, r.stderr).toBe("SIGTERM");
+  expect(sessionLogs("exit-sigterm")).toHaveLength(2);
+  expect(otlpSpans("exit-sigterm")).toHaveLength(2);
+});
+
+it("on SIGTERM with the app's own handler: flushes and leaves exiting to the app", async () => {
+  const r = await runNode(["test/fixtures/exit-app.mjs", "sigterm-app-handler"], env(), (out, child) => {
+    if (out.endsWith("ready\n")) child.kill("SIGTERM");
+  });
+  expect(r.stdout).toContain("app-handler");
+  expect(r.code, r.stderr).toBe(0);
+  expect(sessionLogs("exit-sigterm-app-handler")).toHaveLength(2);
+  expect(otlpSpans("exit-sigterm-app-handler")).toHaveLength(2);
+});
