@@ -44,7 +44,7 @@ const FEEDBACK_KEYS = new Set(["type", "value", "user", "createdAt", "unset"]);
 const LOG_FEEDBACK_KEYS = new Set(["type", "value"]);
 const STRING_VALUED = new Set(["action", "issue", "correction", "comment"]);
 const VALUE_LESS_UNSET = new Set(["rating", "correction", "comment"]);
-// RFC 3339 date-time: full date, `T` (or `t`/space is not accepted by the server), time, offset.
+// RFC 3339 date-time with `T` and an offset (the API refuses a time without a zone).
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 function describe(value: unknown): string {
