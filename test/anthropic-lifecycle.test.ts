@@ -4,6 +4,8 @@
  * and Vertex clients, unknown events.
  */
 import { createRequire } from "node:module";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type Anthropic from "@anthropic-ai/sdk";
 import { SpanStatusCode } from "@opentelemetry/api";
@@ -17,6 +19,15 @@ let instrumentation: AnthropicInstrumentation;
 let AnthropicClient: typeof Anthropic;
 let client: Anthropic;
 const params = { model: MODEL, max_tokens: 64, messages: [{ role: "user" as const, content: "Hi" }] };
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+/** Collects garbage a few times, letting finalization callbacks run between. */
+async function collect(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    gc();
+  }
+}
 const longText = { kind: "message" as const, content: [{ type: "text", text: "x".repeat(200) }], eventDelayMs: 5 };
 
 beforeAll(async () => {
@@ -74,6 +85,32 @@ describe("stream endings", () => {
     expect(endPendingCalls()).toBe(2);
     expect(ourSpans(h.exporter)).toHaveLength(2);
     unread.controller.abort();
+  });
+
+  it("is not ended early by garbage collection while the caller awaits (plain, withResponse, stream())", async () => {
+    h.server.reply({ kind: "message", delayMs: 1500 }, { kind: "message", delayMs: 1500 }, { kind: "message", delayMs: 1500 });
+    const plain = (async () => client.messages.create(params))();
+    const withResponse = (async () => (await client.messages.create(params).withResponse()).data)();
+    const streamed = client.messages.stream(params).finalMessage();
+    await collect();
+    expect(h.exporter.getFinishedSpans()).toHaveLength(0);
+    const messages = await Promise.all([plain, withResponse, streamed]);
+    const ids = ourSpans(h.exporter).map((s) => s.attributes["gen_ai.response.id"]);
+    expect(ids.sort()).toEqual(messages.map((m) => m.id).sort());
+  });
+
+  it("ends a promise never awaited, and a stream never read, at garbage collection", async () => {
+    h.server.reply({ kind: "message" }, longText);
+    void client.messages.create(params);
+    // The stream is dropped unread as soon as this function returns it.
+    await (async () => {
+      await client.messages.create({ ...params, stream: true });
+    })();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(h.exporter.getFinishedSpans()).toHaveLength(0);
+    await collect(10);
+    await until(() => h.exporter.getFinishedSpans().length === 2);
+    expect(ourSpans(h.exporter)).toHaveLength(2);
   });
 
   it("keeps tee() and toReadableStream() working, with one span", async () => {

@@ -92,7 +92,7 @@ function expectToolCallSpan(attrs: Record<string, unknown>, stream: boolean): vo
   expect(attrs["gen_ai.request.top_k"]).toBe(40);
   expect(attrs["gen_ai.request.stop_sequences"]).toEqual(["END"]);
   expect(attrs["gen_ai.request.stream"]).toBe(stream);
-  expect(json(attrs["humanloop.config.other"] as string)).toMatchObject({ thinking: { type: "enabled", budget_tokens: 1024 }, thinking_budget_tokens: 1024 });
+  expect(json(attrs["humanloop.config.other"] as string)).toMatchObject({ thinking: { type: "enabled", budget_tokens: 1024 } });
   expect(attrs["server.address"]).toBe("127.0.0.1");
   expect(typeof attrs["server.port"]).toBe("number");
   expect(json(attrs["gen_ai.system_instructions"] as string)).toEqual([{ type: "text", content: "You are a weather bot." }]);

@@ -40,6 +40,8 @@ export interface AnthropicMessageReply {
   usage?: Partial<AnthropicUsage>;
   /** Milliseconds to wait between streamed events (default 0). */
   eventDelayMs?: number;
+  /** Milliseconds to wait before answering at all (default 0). */
+  delayMs?: number;
 }
 
 /** An error response: status, error type and message. */
@@ -200,6 +202,7 @@ export class AnthropicTestServer {
     if (reply.kind === "error") return this.sendError(res, reply.status, reply.type, reply.message);
     if (reply.kind === "events") return this.sendEvents(res, reply.events, reply.eventDelayMs ?? 0, reply.hang ?? false);
     const message = messageOf(reply, model);
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (!streamed) return this.sendJson(res, 200, message);
     return this.sendEvents(res, streamEventsOf(message), reply.eventDelayMs ?? 0, false);
   }

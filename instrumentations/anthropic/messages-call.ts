@@ -13,6 +13,7 @@ import { CallSpan, traceApiPromise, traceStream } from "../shared/index.js";
 import { clientAttributes, type AnthropicClientLike } from "./client-attributes.js";
 import { requestContentAttributes, requestParamAttributes } from "./request-attributes.js";
 import { responseAttributes, type ResponseMessage } from "./response-attributes.js";
+import { keepProxyAlive } from "./keep-alive.js";
 import { hasSdkTracing, withoutSdkSpans } from "./sdk-tracing.js";
 import { MessageAccumulator } from "./stream-accumulator.js";
 
@@ -80,7 +81,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
       return promise;
     }
     const spanContext = call.span.spanContext();
-    return traceApiPromise(promise, call, (value, call) => {
+    const traced = traceApiPromise(promise, call, (value, call) => {
       rememberResultSpan(value, spanContext);
       if (accumulator) {
         const acc = accumulator;
@@ -89,6 +90,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
       result = value as ResponseMessage;
       call.finish();
     });
+    return keepProxyAlive(promise, traced);
   };
 }
 

@@ -37,7 +37,6 @@ function configOther(params: Params): Record<string, unknown> | undefined {
   if (thinking && typeof thinking === "object") {
     const t = thinking as Record<string, unknown>;
     other.thinking = { type: t.type, ...(num(t.budget_tokens) ? { budget_tokens: t.budget_tokens } : {}) };
-    if (num(t.budget_tokens)) other.thinking_budget_tokens = t.budget_tokens;
   }
   if (params.tool_choice !== undefined) other.tool_choice = params.tool_choice;
   if (typeof params.service_tier === "string") other.service_tier = params.service_tier;
