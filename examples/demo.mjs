@@ -1,0 +1,56 @@
+// `npm run demo`: runs examples/support-agent.mjs against a local Humanloop v4
+// server and a local model server speaking the OpenAI and Anthropic wire
+// formats (no keys, no network), then prints what Humanloop stored, as one
+// tree per session. With OPENAI_API_KEY, ANTHROPIC_API_KEY and
+// HUMANLOOP_API_KEY set, the same app runs against the real services.
+import { AnthropicTestServer, HumanloopTestServer, OpenAITestServer, formatTrees } from "humanloop-otel/testing";
+
+const real = Boolean(process.env.OPENAI_API_KEY && process.env.ANTHROPIC_API_KEY && process.env.HUMANLOOP_API_KEY);
+
+if (real) {
+  console.log("OPENAI_API_KEY, ANTHROPIC_API_KEY and HUMANLOOP_API_KEY are set: running against the real services.\n");
+  const { main } = await import("./support-agent.mjs");
+  const answers = await main();
+  console.log(JSON.stringify(answers, null, 2));
+  console.log("\nThe logs are in Humanloop, project support-bot, sessions order-help and returns.");
+} else {
+  const humanloop = await HumanloopTestServer.start();
+  const openai = new OpenAITestServer();
+  await openai.start();
+  const anthropic = await AnthropicTestServer.start();
+
+  // What the local model server answers, in the order the app asks.
+  openai.reply(
+    { kind: "answer", toolCalls: [{ id: "call_1", name: "lookup_order", arguments: JSON.stringify({ orderId: "A-17" }) }], usage: { input: 112, output: 18 } },
+    { kind: "answer", toolCalls: [{ id: "call_2", name: "track_package", arguments: JSON.stringify({ tracking: "DHL-4411" }) }], usage: { input: 160, output: 20 } },
+    { kind: "answer", text: "Your order A-17 has shipped with DHL and is at the Leipzig hub; it arrives tomorrow.", usage: { input: 205, output: 24 } },
+    { kind: "answer", text: "A-17 shipped (DHL), arriving tomorrow.", chunks: 6, usage: { input: 41, output: 11 } },
+  );
+  anthropic.reply({
+    kind: "message",
+    content: [{ type: "text", text: "Yes, within 30 days. A refund above $500 needs a manager's approval; I've asked for it." }],
+    usage: { input_tokens: 64, output_tokens: 27 },
+  });
+
+  Object.assign(process.env, {
+    HUMANLOOP_API_KEY: humanloop.apiKey,
+    HUMANLOOP_BASE_URL: humanloop.url,
+    OPENAI_API_KEY: "sk-local-demo",
+    OPENAI_BASE_URL: openai.url,
+    ANTHROPIC_API_KEY: "sk-ant-local-demo",
+    ANTHROPIC_BASE_URL: anthropic.url,
+  });
+  const { main } = await import("./support-agent.mjs");
+  const answers = await main();
+
+  console.log("The app answered:");
+  for (const [step, text] of Object.entries(answers)) console.log(`  ${step}: ${text}`);
+  console.log("\nWhat Humanloop stored (local server), one tree per session:\n");
+  process.stdout.write(formatTrees(humanloop.trees()));
+  const { rejected } = humanloop.stats;
+  console.log(`\n${humanloop.logs().length} logs, ${humanloop.sessions().length} sessions, ${rejected.length} rejected requests.`);
+  for (const r of rejected) console.log(`rejected ${r.route}: ${JSON.stringify(r.detail)}`);
+
+  await Promise.all([humanloop.close(), openai.close(), anthropic.close()]);
+  if (rejected.length > 0) process.exitCode = 1;
+}
