@@ -89,6 +89,28 @@ describe("feedback() on this process's logs", () => {
     expect(processor.stats?.feedback).toBeGreaterThanOrEqual(1);
   });
 
+  it("every feedback type reaches the server as the v4 body: built-in, custom, unset", async () => {
+    const ref = logRefOf(await ask("rate me"))!;
+    await Promise.all([
+      feedback(ref, { type: "issue", value: "Not factual", user: "agent-7", createdAt: "2025-03-01T11:00:00+01:00" }),
+      feedback(ref, { type: "resolved", value: true }),
+      feedback(ref, { type: "helpfulness", value: 4 }),
+      feedback(ref, { type: "rating", unset: true }),
+    ]);
+    const id = humanloop.log(ref)!.id;
+    const stored = humanloop.feedback().map(({ id: _id, created_at, ...rest }) => ({ ...rest, created: typeof created_at }));
+    expect(stored).toEqual(
+      expect.arrayContaining([
+        { data_id: id, type: "issue", value: "Not factual", user: "agent-7", created: "string" },
+        { data_id: id, type: "resolved", value: true, created: "string" },
+        { data_id: id, type: "helpfulness", value: 4, created: "string" },
+        { data_id: id, type: "rating", unset: true, created: "string" },
+      ]),
+    );
+    expect(stored).toHaveLength(4);
+    expect(humanloop.feedback().find((f) => f.type === "issue")?.created_at).toBe("2025-03-01T11:00:00+01:00");
+  });
+
   it("feedback on a streamed call's log, given before the stream is read, waits for the log", async () => {
     model.reply({ kind: "answer", text: "Streaming answer here", chunks: 4 });
     const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "stream please" }], stream: true });
