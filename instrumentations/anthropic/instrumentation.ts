@@ -7,7 +7,7 @@ import { tracedCreate, tracedStream, type MessagesTracing } from "./messages-cal
 export interface AnthropicInstrumentationConfig extends InstrumentationConfig {
   /**
    * Whose span a `messages` call gets when the Anthropic client has its own
-   * OpenTelemetry tracing on (SDK 0.70+ and 1.x, on by default there):
+   * OpenTelemetry tracing on (1.x and late 0.x SDKs, on by default there):
    * - `"replace"` (default): this instrumentation's span, with Humanloop's
    *   attributes and content capture; the SDK's own call span is not started.
    * - `"defer"`: the SDK's own span; this instrumentation traces only calls
@@ -18,7 +18,7 @@ export interface AnthropicInstrumentationConfig extends InstrumentationConfig {
   sdkSpans?: "replace" | "defer";
 }
 
-/** The SDK versions this instrumentation is tested with and patches. */
+/** The SDK versions this instrumentation patches (tested with 0.137 and 1.12). */
 export const SUPPORTED_VERSIONS = [">=0.50.0 <1", ">=1.0.0 <2"];
 
 const MODULE_NAME = "@anthropic-ai/sdk";
