@@ -301,6 +301,7 @@ describe.each(variants)("Anthropic SDK %s", (_name, load) => {
       expect(String(attrs["gen_ai.output.messages"])).not.toContain("Paris");
       expect(String(attrs["gen_ai.output.messages"]).length).toBeLessThanOrEqual(200);
       expect(String(attrs["gen_ai.output.messages"])).toContain("truncated");
+      expect(attrs["humanloop.truncated"]).toEqual(["gen_ai.output.messages"]);
     } finally {
       setContentPolicy({ mask: undefined, maxContentLength: 64 * 1024 });
     }

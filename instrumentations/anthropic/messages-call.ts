@@ -16,6 +16,7 @@ import { responseAttributes, type ResponseMessage } from "./response-attributes.
 import { keepProxyAlive } from "./keep-alive.js";
 import { hasSdkTracing, withoutSdkSpans } from "./sdk-tracing.js";
 import { MessageAccumulator } from "./stream-accumulator.js";
+import { truncatedKeys } from "./truncation.js";
 
 /** What a traced method needs from the instrumentation, read per call. */
 export interface MessagesTracing {
@@ -58,11 +59,16 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
         ...requestContentAttributes(p, policy),
       };
       const model = typeof p.model === "string" ? p.model : "";
+      const truncated = policy.captureContent ? truncatedKeys(attributes) : [];
+      if (truncated.length) attributes[Humanloop.TRUNCATED] = truncated;
       const span = tracing.tracer().startSpan(model ? `chat ${model}` : "chat", { kind: SpanKind.CLIENT, attributes });
       if (p.stream === true) accumulator = new MessageAccumulator(policy.captureContent);
       call = new CallSpan(span, () => {
         const message = accumulator ? accumulator.message() : result;
-        if (message) span.setAttributes(responseAttributes(message, policy));
+        if (!message) return;
+        const response = responseAttributes(message, policy);
+        if (policy.captureContent && truncatedKeys(response, truncated).length) response[Humanloop.TRUNCATED] = truncated;
+        span.setAttributes(response);
       });
       if (slot) slot.spanContext = span.spanContext();
     } catch (err) {
