@@ -106,4 +106,18 @@ describe("with @opentelemetry/instrumentation-openai active too", () => {
     p.disable();
     a["unpatch"](openai6);
   });
+
+  it("documented limit: with the peer active, .asResponse() finds the body consumed by the peer", async () => {
+    const a = ours();
+    a.manuallyInstrument(openai6);
+    const c = new openai6.OpenAI({ apiKey: "k", baseURL: server.url, maxRetries: 0 });
+    const raw = await c.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).asResponse();
+    expect(((await raw.json()) as { id: string }).id).toBe("chatcmpl-1");
+    const p = peer(openai6);
+    const raw2 = await c.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).asResponse();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(raw2.bodyUsed).toBe(true);
+    p.disable();
+    a["unpatch"](openai6);
+  });
 });

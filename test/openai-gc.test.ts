@@ -1,0 +1,34 @@
+/** A stream (or a promise) the caller drops unread ends its span at garbage collection. */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { GenAI } from "../src/attributes.js";
+import { harness, SDKS, tick, type Harness } from "./openai-helpers.js";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(() => h.server.close());
+
+async function collect(): Promise<void> {
+  for (let i = 0; i < 10 && h.spans().length === 0; i++) {
+    gc();
+    await tick(30);
+  }
+}
+
+it("a stream never read ends its span at garbage collection", async () => {
+  const client = new SDKS[0].mod.OpenAI({ apiKey: "k", baseURL: h.server.url, maxRetries: 0 });
+  await (async () => {
+    const stream = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }], stream: true });
+    stream.controller.abort();
+  })();
+  expect(h.spans()).toHaveLength(0);
+  await collect();
+  expect(h.spans()).toHaveLength(1);
+  expect(h.spans()[0]!.attributes[GenAI.REQUEST_STREAM]).toBe(true);
+});
