@@ -197,10 +197,13 @@ describe("registration", () => {
     second.disable();
   });
 
-  it("unpatches on disable and patches again on enable", async () => {
+  it("unpatches on disable (modules patched by hand pass through) and patches again on enable", async () => {
+    const byHand = (await import("@anthropic-ai/sdk")).default;
+    instrumentation.manuallyInstrument(byHand);
     instrumentation.disable();
     expect(isPatched(AnthropicClient.Messages.prototype.create)).toBe(false);
     await client.messages.create(params);
+    await new byHand({ apiKey: "test-key", baseURL: h.server.url, maxRetries: 0, openTelemetry: false }).messages.create(params);
     expect(ourSpans(h.exporter)).toHaveLength(0);
     instrumentation.enable();
     instrumentation.manuallyInstrument(AnthropicClient);

@@ -41,6 +41,7 @@ type MessagesClass = Function & { prototype: Record<string, unknown> };
 export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstrumentationConfig> {
   private readonly tracing: MessagesTracing = {
     tracer: () => this.tracer,
+    enabled: () => this.isEnabled(),
     deferToSdk: () => this.getConfig().sdkSpans === "defer",
   };
 

@@ -21,6 +21,8 @@ import { truncatedKeys } from "./truncation.js";
 /** What a traced method needs from the instrumentation, read per call. */
 export interface MessagesTracing {
   tracer(): Tracer;
+  /** False once the instrumentation is disabled (modules patched by hand stay wrapped, but pass through). */
+  enabled(): boolean;
   /** True when the SDK's own span should be the call's span (`sdkSpans: "defer"`). */
   deferToSdk(): boolean;
 }
@@ -42,7 +44,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
     const client = this?._client;
     const slot = streamSlot;
     streamSlot = undefined;
-    if (params === null || typeof params !== "object" || (tracing.deferToSdk() && hasSdkTracing(client))) {
+    if (!tracing.enabled() || params === null || typeof params !== "object" || (tracing.deferToSdk() && hasSdkTracing(client))) {
       return original.apply(this, args);
     }
     let call: CallSpan;
@@ -104,7 +106,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
 export function tracedStream(original: Method, tracing: MessagesTracing): Method {
   return function stream(this: MessagesResource, ...args: unknown[]): unknown {
     const client = this?._client;
-    if (tracing.deferToSdk() && hasSdkTracing(client)) return original.apply(this, args);
+    if (!tracing.enabled() || (tracing.deferToSdk() && hasSdkTracing(client))) return original.apply(this, args);
     const slot: { spanContext?: SpanContext } = {};
     streamSlot = slot;
     let messageStream: unknown;
