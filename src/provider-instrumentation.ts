@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { diag, type TracerProvider } from "@opentelemetry/api";
 import { AnthropicInstrumentation } from "../instrumentations/anthropic/index.js";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
@@ -6,19 +8,30 @@ import { registerInstrumentations } from "./otel-sdk.js";
 /**
  * Instruments `openai` and `@anthropic-ai/sdk` for `tracerProvider`: through
  * the module loaders (a `require`, or an `import` under
- * `node --import humanloop-otel/hook`), and by patching the modules handed in
- * `modules` directly. A package that is not installed is simply never
- * loaded. Returns the function that removes the instrumentation.
+ * `node --import humanloop-otel/hook`), by patching a copy the app already
+ * `require`d before `register()`, and by patching the modules handed in
+ * `modules`. A package that is not installed is simply never loaded. Returns
+ * the function that removes the instrumentation.
  */
 export function instrumentProviders(tracerProvider: TracerProvider, modules: { openai?: unknown; anthropic?: unknown }): () => void {
   const openai = new OpenAIInstrumentation();
   const anthropic = new AnthropicInstrumentation();
   const unregister = registerInstrumentations({ instrumentations: [openai, anthropic], tracerProvider });
   try {
-    if (modules.openai !== undefined) openai.manuallyInstrument(modules.openai);
-    if (modules.anthropic !== undefined) anthropic.manuallyInstrument(modules.anthropic);
+    for (const module of [modules.openai ?? alreadyRequired("openai")]) if (module !== undefined) openai.manuallyInstrument(module);
+    for (const module of [modules.anthropic ?? alreadyRequired("@anthropic-ai/sdk")]) if (module !== undefined) anthropic.manuallyInstrument(module);
   } catch (err) {
     diag.error("humanloop-otel: could not instrument the given modules", err);
   }
   return unregister;
+}
+
+/** The exports of `name` when the app's CommonJS `require` already loaded it (the loader hook will not see it again). */
+function alreadyRequired(name: string): unknown {
+  try {
+    const appRequire = createRequire(join(process.cwd(), "index.js"));
+    return appRequire.cache[appRequire.resolve(name)]?.exports;
+  } catch {
+    return undefined; // not installed
+  }
 }
