@@ -1,4 +1,6 @@
 // Runs every benchmark in one process, one after the other.
 import { runExporterBench } from "./exporter.mjs";
+import { runOpenAIBench } from "./openai.mjs";
 
 await runExporterBench();
+await runOpenAIBench();

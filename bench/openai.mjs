@@ -1,0 +1,117 @@
+// Per-call overhead of the OpenAI instrumentation: a plain chat.completions.create
+// and a streamed one with 53 chunks, answered in-process by the client's `fetch`.
+// Each configuration runs in its own child process (patching is process-wide),
+// interleaved over several rounds; the best (lowest CPU time) per config is reported,
+// since contention from other processes only ever adds time.
+//   baseline  - the uninstrumented client
+//   humanloop - humanloop-otel/openai (from dist), content capture on
+//   peer      - @opentelemetry/instrumentation-openai 0.22, captureMessageContent on
+// The peer supports openai <7, so the comparison runs on openai 6; ours is also measured on openai 7.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const STREAM_CHUNKS = 50; // + role chunk + finish chunk + usage chunk = 53 events
+const PLAIN_CALLS = 4000;
+const STREAM_CALLS = 1500;
+
+async function worker(config, major) {
+  const mod = major === 7 ? await import("openai") : await import("openai6");
+  const { TracerProvider, BatchSpanProcessor } = await import("@opentelemetry/sdk-trace");
+  const { metrics } = await import("@opentelemetry/api");
+  // Spans go through a real batch processor to an exporter that drops them.
+  const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+  const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter, maxQueueSize: 100_000, scheduledDelayMillis: 200 })] });
+  if (config === "humanloop") {
+    const { OpenAIInstrumentation } = await import(process.env.HL_DIST ? `${process.env.HL_DIST}/openai.js` : "../dist/openai.js");
+    const inst = new OpenAIInstrumentation();
+    inst.setTracerProvider(provider);
+    inst.manuallyInstrument(mod);
+  } else if (config === "peer") {
+    const { OpenAIInstrumentation } = await import("@opentelemetry/instrumentation-openai");
+    const inst = new OpenAIInstrumentation({ captureMessageContent: true });
+    inst.setTracerProvider(provider);
+    inst.setMeterProvider(metrics.getMeterProvider());
+    inst.getModuleDefinitions()[0].patch(mod, "6.0.0");
+  }
+  const encoder = new TextEncoder();
+  const { plain, frames: sse } = wireFixtures();
+  const frames = sse.map((f) => encoder.encode(f));
+  const fetch = async (_url, init) => {
+    const body = JSON.parse(init.body);
+    if (!body.stream) return new Response(plain, { status: 200, headers: { "content-type": "application/json", "x-request-id": "req_1" } });
+    let i = 0;
+    const stream = new ReadableStream({ pull(c) { if (i < frames.length) c.enqueue(frames[i++]); else c.close(); } });
+    return new Response(stream, { status: 200, headers: { "content-type": "text/event-stream", "x-request-id": "req_1" } });
+  };
+  const client = new mod.OpenAI({ apiKey: "k", baseURL: "http://bench.local/v1", fetch, maxRetries: 0 });
+  const messages = [{ role: "system", content: "You are terse." }, { role: "user", content: "Where is my order A-17?" }];
+  const plainCall = () => client.chat.completions.create({ model: "gpt-4o-mini", messages, temperature: 0.2 });
+  const streamCall = async () => {
+    const s = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true } });
+    let n = 0;
+    for await (const _ of s) n++;
+    if (n !== 53) throw new Error(`expected 53 chunks, got ${n}`);
+  };
+  const time = async (fn, calls) => {
+    for (let i = 0; i < calls / 4; i++) await fn();
+    // CPU time of this process, not wall time: other load on the machine then adds little noise.
+    const start = process.cpuUsage();
+    for (let i = 0; i < calls; i++) await fn();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / calls;
+  };
+  const plainUs = await time(plainCall, PLAIN_CALLS);
+  const streamUs = await time(streamCall, STREAM_CALLS);
+  await provider.shutdown();
+  process.stdout.write(JSON.stringify({ plainUs, streamUs }));
+}
+
+/** A chat completion body and the SSE frames of a 53-event stream, as the API sends them. */
+function wireFixtures() {
+  const usage = { prompt_tokens: 21, completion_tokens: STREAM_CHUNKS, total_tokens: 21 + STREAM_CHUNKS, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+  const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini-2024-07-18", system_fingerprint: "fp_1" };
+  const plain = JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Your order A-17 shipped yesterday.", refusal: null }, logprobs: null, finish_reason: "stop" }], usage });
+  const chunk = (delta, finish = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+  const events = [chunk({ role: "assistant", content: "" })];
+  for (let i = 0; i < STREAM_CHUNKS; i++) events.push(chunk({ content: "word " }));
+  events.push(chunk({}, "stop"), { ...base, choices: [], usage });
+  return { plain, frames: events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat("data: [DONE]\n\n") };
+}
+
+const min = (xs) => Math.min(...xs);
+
+/** Runs the comparison and prints a table; returns the figures. */
+export async function runOpenAIBench({ rounds = 5 } = {}) {
+  const self = fileURLToPath(import.meta.url);
+  const runs = [["baseline", 6], ["humanloop", 6], ["peer", 6], ["baseline", 7], ["humanloop", 7]];
+  const results = new Map(runs.map(([c, m]) => [`${c}@${m}`, { plain: [], stream: [] }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [config, major] of runs) {
+      const out = spawnSync(process.execPath, [self, "--worker", config, String(major)], { encoding: "utf8", env: process.env });
+      if (out.status !== 0) throw new Error(`bench worker ${config}@${major} failed: ${out.stderr}`);
+      const { plainUs, streamUs } = JSON.parse(out.stdout);
+      results.get(`${config}@${major}`).plain.push(plainUs);
+      results.get(`${config}@${major}`).stream.push(streamUs);
+    }
+  }
+  const fig = (key) => ({ plain: min(results.get(key).plain), stream: min(results.get(key).stream) });
+  const rows = [];
+  for (const major of [6, 7]) {
+    const base = fig(`baseline@${major}`);
+    rows.push({ config: `openai ${major} uninstrumented`, "plain µs/call": base.plain.toFixed(1), "stream(53) µs/call": base.stream.toFixed(1), "added plain µs": "", "added stream µs": "" });
+    for (const config of major === 6 ? ["humanloop", "peer"] : ["humanloop"]) {
+      const f = fig(`${config}@${major}`);
+      rows.push({
+        config: `openai ${major} + ${config === "peer" ? "@opentelemetry/instrumentation-openai" : "humanloop-otel/openai"}`,
+        "plain µs/call": f.plain.toFixed(1), "stream(53) µs/call": f.stream.toFixed(1),
+        "added plain µs": (f.plain - base.plain).toFixed(1), "added stream µs": (f.stream - base.stream).toFixed(1),
+      });
+    }
+  }
+  console.log(`\nOpenAI per-call overhead, CPU µs per call (best of ${rounds} rounds; targets: <= 25 µs plain, <= 60 µs stream)`);
+  console.table(rows);
+  return rows;
+}
+
+if (process.argv[2] === "--worker") await worker(process.argv[3], Number(process.argv[4]));
+else if (process.argv[1] === fileURLToPath(import.meta.url)) await runOpenAIBench();
