@@ -50,7 +50,7 @@ export class TracedCall implements IterationObserver {
     } catch (err) {
       diag.debug("humanloop-otel: could not record a traced output", err);
     }
-    this.span.end();
+    this.end();
   }
 
   /** Ends the span as failed with `err` (status ERROR, an exception event, `error.type`). */
@@ -64,13 +64,21 @@ export class TracedCall implements IterationObserver {
     } catch (e) {
       diag.debug("humanloop-otel: could not record a traced error", e);
     }
-    this.span.end();
+    this.end();
   }
 
   /** Keeps the span open until `result` is consumed, released, or garbage collected. */
   holdOpen(result: object): void {
     openCalls.add(this);
     abandoned.register(result, this, this);
+  }
+
+  private end(): void {
+    try {
+      this.span.end();
+    } catch (err) {
+      diag.error("humanloop-otel: ending a traced span failed", err);
+    }
   }
 
   private close(): boolean {
