@@ -89,7 +89,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
       return promise;
     }
     const spanContext = call.span.spanContext();
-    const traced = traceApiPromise(promise, call, (value, call) => {
+    const onValue = (value: unknown, call: CallSpan): void => {
       rememberResultSpan(value, spanContext);
       if (accumulator) {
         const acc = accumulator;
@@ -97,8 +97,14 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
       }
       result = value as ResponseMessage;
       call.finish();
-    });
-    return keepProxyAlive(promise, traced);
+    };
+    try {
+      return keepProxyAlive(promise, traceApiPromise(promise, call, onValue));
+    } catch (err) {
+      diag.error("humanloop-otel: could not follow an Anthropic call; it is not traced", err);
+      call.finish();
+      return promise;
+    }
   };
 }
 
