@@ -136,4 +136,13 @@ describe("register() end to end through the local Humanloop server", () => {
     expect(log?.output).toBeUndefined();
     expect(JSON.stringify(log)).not.toContain("hunter2");
   });
+
+  it("shutdown() ends the span of a traced stream nobody read, so its log is not lost", async () => {
+    const tracing = register(connection());
+    const unread = traced(async function* unread() { yield "never"; });
+    const gen = session("unread-session", () => unread());
+    await tracing.shutdown();
+    expect(server.logs().map((l) => [l.session_reference_id, (l.config as { name: string }).name])).toEqual([["unread-session", "unread"]]);
+    expect(gen).toBeDefined();
+  });
 });
