@@ -19,7 +19,7 @@ export interface HumanloopExporterOptions {
   maxQueueSize?: number;
   /** Most logs in one `POST /logs`. Default 100. */
   maxBatchSize?: number;
-  /** Most JSON text in one `POST /logs`, counted in UTF-16 units (= bytes for ASCII; non-ASCII text can take up to 3 bytes a unit, hence the margin to the API's 10 MiB limit). Default 4 MiB. */
+  /** Most bytes (UTF-8) in the body of one `POST /logs`; a single larger log goes alone. The API refuses bodies over 10 MiB. Default 5 MiB. */
   maxBatchBytes?: number;
   /** How long a batch that is not full waits for more logs, in ms. Default 200. */
   scheduledDelayMillis?: number;
@@ -37,6 +37,16 @@ export interface HumanloopExporterOptions {
   shutdownTimeoutMillis?: number;
   /** Longest a log waits for its parent's log before it is sent without the link, in ms. Default 30,000. */
   parentWaitMillis?: number;
+  /**
+   * How long the log of an ended span waits for its still-open logged
+   * ancestor, in ms. If the ancestor ends within this bound it is logged
+   * once, complete, and the waiting logs follow in a later request; if it is
+   * still open after it (a long agent run), or `forceFlush()`/`shutdown()`
+   * asks for delivery, the ancestor is logged early without output and
+   * completed by `PATCH /logs?reference_id=` when it ends. `0` logs the
+   * ancestor as soon as a child is ready. Default 1,000.
+   */
+  earlyLogAfterMillis?: number;
   /** How many confirmed `reference_id -> id` pairs are remembered (for `logIdOf`, feedback and late children). Default 50,000. */
   maxRememberedLogs?: number;
 }
@@ -59,6 +69,7 @@ export interface ResolvedExporterOptions {
   retryMaxDelayMillis: number;
   shutdownTimeoutMillis: number;
   parentWaitMillis: number;
+  earlyLogAfterMillis: number;
   maxRememberedLogs: number;
 }
 
@@ -68,7 +79,7 @@ export const DEFAULT_BASE_URL = "https://api.humanloop.com/v4";
 const NUMERIC_DEFAULTS = {
   maxQueueSize: 10_000,
   maxBatchSize: 100,
-  maxBatchBytes: 4 * 1024 * 1024,
+  maxBatchBytes: 5 * 1024 * 1024,
   scheduledDelayMillis: 200,
   maxConcurrentRequests: 4,
   requestTimeoutMillis: 10_000,
@@ -77,6 +88,7 @@ const NUMERIC_DEFAULTS = {
   retryMaxDelayMillis: 5_000,
   shutdownTimeoutMillis: 10_000,
   parentWaitMillis: 30_000,
+  earlyLogAfterMillis: 1_000,
   maxRememberedLogs: 50_000,
 } as const;
 

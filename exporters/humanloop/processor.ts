@@ -1,13 +1,14 @@
-import { diag, type Context } from "@opentelemetry/api";
+import { diag, type Attributes, type Context } from "@opentelemetry/api";
 import type { FeedbackItem, FeedbackSink, HumanloopConnection } from "../../src/feedback-sink.js";
 import { clearFeedbackSink, setFeedbackSink } from "../../src/feedback-sink.js";
 import type { ReadableSpan, SdkSpan, SpanProcessor } from "../../src/otel-sdk.js";
 import { referenceIdOf } from "../../src/reference.js";
 import { getSession, sessionAttributes } from "../../src/session-context.js";
-import { Humanloop } from "../../src/attributes.js";
+import { GenAI, Humanloop, Semconv } from "../../src/attributes.js";
 import { maskForeignContent } from "./content-mask.js";
 import { createDelivery, type Delivery } from "./delivery.js";
 import type { DeliveryStats } from "./delivery-queue.js";
+import { HeldLogs, type Holder } from "./held-logs.js";
 import { toLogCompletion, toLogRequest, type MappingDefaults } from "./mapping/log-request.js";
 import type { HumanloopExporterOptions } from "./options.js";
 import { logKindOf, type LogKind } from "./span-filter.js";
@@ -16,7 +17,7 @@ import type { LogRequest } from "./types.js";
 /** Most spans tracked while open; beyond it new spans are not indexed (their children attach higher up). */
 const MAX_OPEN_SPANS = 100_000;
 
-interface OpenSpan {
+interface OpenSpan extends Holder {
   ref: string;
   span: SdkSpan | undefined;
   parent: OpenSpan | undefined;
@@ -26,19 +27,30 @@ interface OpenSpan {
   openChildren: number;
   /** The log sent before the span ended (without output), when a child needed it. */
   early?: LogRequest;
+  /** The span's attributes when it was logged early, to tell whether fields were set afterwards. */
+  earlyAttributes?: Attributes;
 }
+
+/** Attributes whose change after an early log still reaches Humanloop (through the completing `PATCH`). */
+const COMPLETION_KEYS = new Set<string>([Humanloop.OUTPUT, "gen_ai.tool.call.result", Semconv.ERROR_TYPE]);
 
 /**
  * The Humanloop span processor. It sees spans start, so it knows each
- * span's nearest logged ancestor and can log a still-open parent when a
- * child must go out first (completing it later with `PATCH`); otherwise a
- * span is logged once, at its end. Also stamps the `session()` in context
- * onto spans and masks other instrumentations' content.
+ * span's nearest logged ancestor. A span is logged once, at its end; the
+ * logs of its descendants that ended first wait for it (at most
+ * `earlyLogAfterMillis`, one sweep timer for all) and follow in a later
+ * request. Only a parent still open after that bound, or when
+ * `forceFlush()`/`shutdown()` asks for delivery, is logged early without
+ * output and completed with `PATCH` at its end. Also stamps the `session()`
+ * in context onto spans and masks other instrumentations' content.
  */
 export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
   private readonly delivery: Delivery;
   private readonly defaults: MappingDefaults;
   private readonly open = new Map<string, OpenSpan>();
+  private readonly held: HeldLogs<OpenSpan>;
+  private readonly earlyLogAfterMillis: number;
+  private readonly maxHeld: number;
   private untracked = 0;
   private lateFieldsReported = false;
 
@@ -47,6 +59,9 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
     this.delivery = createDelivery(options);
     const { project, source, environment } = this.delivery.options;
     this.defaults = { project, source, environment };
+    this.earlyLogAfterMillis = this.delivery.options.earlyLogAfterMillis;
+    this.maxHeld = this.delivery.options.maxQueueSize;
+    this.held = new HeldLogs<OpenSpan>(this.earlyLogAfterMillis, (node) => this.logEarly(node));
     if (this.delivery.queue) setFeedbackSink(this);
   }
 
@@ -93,42 +108,88 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
     const queue = this.delivery.queue;
     if (!queue) return;
     try {
-      const ref = referenceIdOf(span.spanContext());
-      const node = this.open.get(ref);
+      const node = this.open.get(referenceIdOf(span.spanContext()));
       const kind = logKindOf(span.name, span.attributes);
-      if (node) this.ended(node);
-      if (!kind) return;
-      if (node?.early) return this.complete(span, kind, node.early);
+      let held: LogRequest[] = [];
+      if (node) {
+        this.ended(node);
+        held = this.held.take(node);
+      }
+      if (!kind) return this.deliver(held, node?.ancestorRef);
+      if (node?.early) {
+        this.complete(span, kind, node);
+        for (const log of held) queue.enqueueLog(log);
+        return;
+      }
       const parentRef = node?.ancestorRef;
-      if (parentRef) this.ensureLogged(parentRef);
-      queue.enqueueLog(toLogRequest(span, kind, parentRef ? { parentReferenceId: parentRef } : {}, this.defaults));
+      const log = toLogRequest(span, kind, parentRef ? { parentReferenceId: parentRef } : {}, this.defaults);
+      if (held.length === 0) this.deliver([log], parentRef);
+      else {
+        held.unshift(log);
+        this.deliver(held, parentRef);
+      }
     } catch (err) {
       diag.error("humanloop-otel: span processor onEnd failed", err);
     }
   }
 
-  /** Logs the open span `ref` (and its open logged ancestors first, top-down) without output, if not logged yet. */
-  private ensureLogged(ref: string): void {
-    const node = this.open.get(ref);
-    if (!node || node.ended || node.early || !node.span) return;
-    const kind = logKindOf(node.span.name, node.span.attributes);
-    if (!kind) return;
-    if (node.ancestorRef) this.ensureLogged(node.ancestorRef);
-    node.early = toLogRequest(node.span, kind, node.ancestorRef ? { parentReferenceId: node.ancestorRef } : {}, this.defaults, false);
-    this.delivery.queue!.enqueueLog(node.early);
+  /**
+   * Sends `logs` (parents before children) on, or lets them wait for their
+   * open ancestor `ancestorRef` to end (bounded in time and number; beyond
+   * either the ancestor is logged early).
+   */
+  private deliver(logs: LogRequest[], ancestorRef: string | undefined): void {
+    if (logs.length === 0) return;
+    const queue = this.delivery.queue!;
+    const ancestor = ancestorRef === undefined ? undefined : this.open.get(ancestorRef);
+    if (ancestor?.span && !ancestor.early) {
+      if (this.earlyLogAfterMillis > 0 && this.held.count + logs.length <= this.maxHeld) {
+        for (const log of logs) queue.logIds.markPending(log.reference_id);
+        return this.held.hold(ancestor, logs);
+      }
+      this.logEarly(ancestor);
+    }
+    for (const log of logs) queue.enqueueLog(log);
   }
 
-  private complete(span: ReadableSpan, kind: LogKind, early: LogRequest): void {
-    this.delivery.queue!.enqueueCompletion(early.reference_id, toLogCompletion(span, kind));
-    if (this.lateFieldsReported) return;
-    const late = toLogRequest(span, kind, early.parent_reference_id ? { parentReferenceId: early.parent_reference_id } : {}, this.defaults, false);
-    if (JSON.stringify(late) !== JSON.stringify(early) || (kind === "model" && span.attributes["gen_ai.output.messages"] !== undefined)) {
-      this.lateFieldsReported = true;
-      diag.warn(
-        `humanloop-otel: span "${span.name}" was logged early (a child went out first); fields set on it afterwards ` +
-          "(metadata, inputs, messages, output_message) cannot follow: the v4 PATCH carries only output, error and duration",
-      );
+  /** Logs the open span `node` (and its open logged ancestors first, top-down) without output, then what waits for it. */
+  private logEarly(node: OpenSpan): void {
+    const queue = this.delivery.queue!;
+    if (node.span && !node.early) {
+      const kind = logKindOf(node.span.name, node.span.attributes);
+      if (kind) {
+        const ancestor = node.ancestorRef === undefined ? undefined : this.open.get(node.ancestorRef);
+        if (ancestor) this.logEarly(ancestor);
+        node.early = toLogRequest(node.span, kind, node.ancestorRef ? { parentReferenceId: node.ancestorRef } : {}, this.defaults, false);
+        node.earlyAttributes = { ...node.span.attributes };
+        queue.enqueueLog(node.early);
+      }
     }
+    for (const log of this.held.take(node)) queue.enqueueLog(log);
+  }
+
+  /** Logs every open span that ended spans wait for (a flush asks for delivery now). */
+  private releaseHeld(): void {
+    for (const node of this.held.drain()) this.logEarly(node);
+  }
+
+  private complete(span: ReadableSpan, kind: LogKind, node: OpenSpan): void {
+    this.delivery.queue!.enqueueCompletion(node.early!.reference_id, toLogCompletion(span, kind));
+    const before = node.earlyAttributes;
+    node.earlyAttributes = undefined;
+    if (this.lateFieldsReported || !before) return;
+    if (kind === "model" && span.attributes[GenAI.OUTPUT_MESSAGES] !== undefined) return this.reportLateFields(span.name);
+    for (const key in span.attributes) {
+      if (span.attributes[key] !== before[key] && !COMPLETION_KEYS.has(key)) return this.reportLateFields(span.name);
+    }
+  }
+
+  private reportLateFields(name: string): void {
+    this.lateFieldsReported = true;
+    diag.warn(
+      `humanloop-otel: span "${name}" was logged early (a child went out first); fields set on it afterwards ` +
+        "(metadata, inputs, messages, output_message) cannot follow: the v4 PATCH carries only output, error and duration",
+    );
   }
 
   private ended(node: OpenSpan): void {
@@ -174,12 +235,16 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
 
   /** Sends everything queued and resolves once it is delivered or given up. */
   async forceFlush(): Promise<void> {
-    await this.delivery.queue?.forceFlush();
+    if (!this.delivery.queue) return;
+    this.releaseHeld();
+    await this.delivery.queue.forceFlush();
   }
 
   /** Flushes within `shutdownTimeoutMillis`, then refuses new work. */
   async shutdown(): Promise<void> {
-    if (this.delivery.queue) clearFeedbackSink(this);
-    await this.delivery.queue?.shutdown(this.delivery.options.shutdownTimeoutMillis);
+    if (!this.delivery.queue) return;
+    clearFeedbackSink(this);
+    this.releaseHeld();
+    await this.delivery.queue.shutdown(this.delivery.options.shutdownTimeoutMillis);
   }
 }

@@ -1,0 +1,48 @@
+import type { FeedbackBody, LogCompletion, LogRequest } from "./types.js";
+
+/** What every queued item carries. */
+interface Common {
+  /** The flush epoch the item was queued in (see {@link FlushTracker}). */
+  epoch: number;
+  /** Epoch ms after which a parked item stops waiting for a log never seen. */
+  waitUntil?: number;
+  /** Epoch ms after which the item is given up (set when it first becomes sendable). */
+  deadline?: number;
+  /** Set once the item is delivered or given up: later outcomes are ignored. */
+  settled?: boolean;
+}
+
+/** A log creation, batched into `POST /logs`; `json` is its body text, serialized once; `bytes` its UTF-8 size. */
+export type CreateItem = { kind: "create"; ref: string; log: LogRequest; json?: string; bytes?: number; solo?: boolean } & Common;
+/** Output/error/duration of a log sent early: `PATCH /logs?reference_id=`. */
+export type CompleteItem = { kind: "complete"; ref: string; body: LogCompletion } & Common;
+/** Feedback for a log: `POST /feedback`, settling the caller's promise. */
+export type FeedbackItem = { kind: "feedback"; ref: string; body: FeedbackBody; id?: string; settle: (error?: Error) => void } & Common;
+
+/** One item of the delivery queue. */
+export type Item = CreateItem | CompleteItem | FeedbackItem;
+
+/** The log an item waits for: a creation waits for its parent, the others for their own log. */
+export function dependencyOf(item: Item): string | undefined {
+  return item.kind === "create" ? item.log.parent_reference_id : item.ref;
+}
+
+/** Counters of what the queue did, for tests and diagnostics. */
+export interface DeliveryStats {
+  /** Logs the server stored. */
+  confirmed: number;
+  /** Early logs completed with `PATCH`. */
+  completed: number;
+  /** Feedback items stored. */
+  feedback: number;
+  /** Items given up (refused, retry deadline, shutdown). */
+  failed: number;
+  /** Items refused at the door (queue full, after shutdown). */
+  dropped: number;
+  /** Logs sent without their parent link. */
+  unlinked: number;
+  /** Logs found already stored (`duplicate_reference_id` after a retry). */
+  duplicates: number;
+  /** Requests started. */
+  requests: number;
+}
