@@ -1,6 +1,6 @@
 import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, type GenAIMessage, type GenAIOperation, type GenAIPart } from "../../src/attributes.js";
-import { captureJson } from "../../src/content-policy.js";
+import { applyPolicy, captureJson } from "../../src/content-policy.js";
 
 /** What one patched endpoint knows how to read. All functions must tolerate any shape. */
 export interface Endpoint {
@@ -65,8 +65,20 @@ export function setResponseIdentity(span: Span, value: Json): void {
   if (typeof value.service_tier === "string") span.setAttribute(GenAI.OPENAI_RESPONSE_SERVICE_TIER, value.service_tier);
 }
 
+/**
+ * Content as JSON under the content policy (mask, length limit). The values
+ * here are built by this module from the request and response, so plain
+ * `JSON.stringify` is tried first; the safe (copying) serializer is the
+ * fallback for anything it cannot handle (cycles, BigInt).
+ */
 export function setJson(span: Span, attribute: string, value: unknown): void {
-  span.setAttribute(attribute, captureJson(value, attribute));
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  span.setAttribute(attribute, text === undefined ? captureJson(value, attribute) : applyPolicy(text, attribute));
 }
 
 /** A tool call's `arguments` string as JSON when it parses, else the string. */

@@ -64,7 +64,7 @@ function proxy<P extends object>(target: P, state: TraceState): P {
       return typeof value === "function" ? (value as Function).bind(t) : value;
     },
   });
-  state.call.own(wrapped);
+  state.call.ownUnlessClaimed(wrapped, () => state.observed);
   return wrapped;
 }
 

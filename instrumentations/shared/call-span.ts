@@ -22,8 +22,30 @@ function pending(): Set<CallSpan> {
   return (g[PENDING_KEY] ??= new Set());
 }
 
+// What the finalization registry holds for a call. It lets go of the call as
+// soon as the span ends, so a finished span is not kept alive (and promoted
+// by the GC) for as long as the caller keeps the result.
+interface OwnerCell {
+  call: CallSpan | undefined;
+  owners: number;
+}
+
 // Ends the span of a result the caller dropped without reading it.
-const abandoned = new FinalizationRegistry<CallSpan>((call) => call.release());
+const abandoned = new FinalizationRegistry<OwnerCell>((cell) => {
+  if (--cell.owners <= 0) cell.call?.finish("abandoned");
+});
+
+// Results handed out whose call is still open, checked once per macrotask. A
+// finalization registration is costly (it slows every scavenge), and the usual
+// `await create()` or `for await` takes the result at once, so only results
+// still untaken (or streams still open) at the check are registered.
+type Unclaimed = { call: CallSpan; owner: object; claimed: (() => boolean) | undefined };
+let unclaimed: Unclaimed[] = [];
+function sweepUnclaimed(): void {
+  const batch = unclaimed;
+  unclaimed = [];
+  for (const { call, owner, claimed } of batch) if (!call.ended && !claimed?.()) call.own(owner);
+}
 
 /**
  * The span of one provider call, ended exactly once on every path. Provider
@@ -32,7 +54,7 @@ const abandoned = new FinalizationRegistry<CallSpan>((call) => call.release());
  */
 export class CallSpan {
   #ended = false;
-  #owners = 0;
+  #cell: OwnerCell | undefined;
   /** `performance.now()` at the start of the call, for time to first chunk. */
   readonly startedAt: number;
 
@@ -60,24 +82,26 @@ export class CallSpan {
    * as `"abandoned"`.
    */
   own(owner: object): void {
-    this.#owners++;
-    abandoned.register(owner, this, owner);
+    if (this.#ended) return;
+    const cell = (this.#cell ??= { call: this, owners: 0 });
+    cell.owners++;
+    abandoned.register(owner, cell);
   }
 
-  /** Undoes {@link CallSpan.own} for `owner` (e.g. once a stream hands its events to an iterator). */
-  disown(owner: object): void {
-    if (abandoned.unregister(owner)) this.#owners--;
-  }
-
-  /** @internal Called by the finalization registry when one owner is collected. */
-  release(): void {
-    if (--this.#owners <= 0) this.finish("abandoned");
+  /**
+   * Like {@link CallSpan.own}, but decided at the next macrotask: `owner` is
+   * registered only if the call is still open then and `claimed()` (when
+   * given) is false.
+   */
+  ownUnlessClaimed(owner: object, claimed?: () => boolean): void {
+    if (unclaimed.push({ call: this, owner, claimed }) === 1) setImmediate(sweepUnclaimed).unref();
   }
 
   /** Ends the span without an error (no-op when already ended). */
   finish(ending: CallEnding = "complete"): void {
     if (this.#ended) return;
     this.#ended = true;
+    if (this.#cell) this.#cell.call = undefined;
     pending().delete(this);
     try {
       this.onEnding?.(ending);
@@ -95,6 +119,7 @@ export class CallSpan {
   fail(error: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
+    if (this.#cell) this.#cell.call = undefined;
     pending().delete(this);
     try {
       this.span.setAttribute(Semconv.ERROR_TYPE, errorType(error));

@@ -47,12 +47,11 @@ export function traceStream(stream: unknown, call: CallSpan, observer: ChunkObse
     if (started) return inner;
     started = true;
     const outer = tracedIterator(inner, call, observer, target.controller);
-    // From now on whoever holds the iterator (a tee branch, a readable) keeps the call alive.
-    call.disown(target);
-    call.own(outer);
+    // Whoever holds the iterator (a tee branch, a readable) keeps the call alive, even once the stream object is gone.
+    call.ownUnlessClaimed(outer);
     return outer;
   };
-  call.own(target);
+  call.ownUnlessClaimed(target, () => started);
   return true;
 }
 
@@ -63,26 +62,25 @@ function tracedIterator(
   controller: SdkStream["controller"],
 ): AsyncIterator<unknown> {
   let first = true;
-  const onResult = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
-    if (result.done) {
-      call.finish(controller?.signal?.aborted ? "aborted" : "complete");
-      return result;
-    }
-    if (first) {
-      first = false;
-      call.span.setAttribute(GenAI.RESPONSE_TIME_TO_FIRST_CHUNK, (performance.now() - call.startedAt) / 1000);
-    }
+  // Must never throw: its promise is not the caller's, so a throw would be an unhandled rejection.
+  const onResult = (result: IteratorResult<unknown> | undefined): void => {
     try {
+      if (!result || result.done) {
+        call.finish(controller?.signal?.aborted ? "aborted" : "complete");
+        return;
+      }
+      if (first) {
+        first = false;
+        call.span.setAttribute(GenAI.RESPONSE_TIME_TO_FIRST_CHUNK, (performance.now() - call.startedAt) / 1000);
+      }
       observer.onChunk(result.value);
     } catch (err) {
       diag.debug("humanloop-otel: could not read a stream chunk", err);
     }
-    return result;
   };
-  const onError = (err: unknown): never => {
-    call.fail(err);
-    throw err;
-  };
+  // Observers hang off the SDK's own promise (registered before the caller's
+  // await, so they run first); the caller gets that promise, errors included.
+  const onError = (err: unknown): void => call.fail(err);
   const onLeft = <R>(result: R): R => {
     call.finish("left");
     return result;
@@ -92,16 +90,23 @@ function tracedIterator(
     throw err;
   };
   return {
-    next(...args: [] | [unknown]) {
-      return inner.next(...args).then(onResult, onError);
+    next(value?: unknown) {
+      const pending = inner.next(value as undefined);
+      if (typeof pending?.then === "function") pending.then(onResult, onError);
+      return pending;
     },
     return(value?: unknown) {
       if (typeof inner.return !== "function") return Promise.resolve(onLeft({ done: true, value } as IteratorResult<unknown>));
       return Promise.resolve(inner.return(value)).then(onLeft, onLeftError);
     },
     throw(err?: unknown) {
-      if (typeof inner.throw !== "function") return Promise.reject(err).catch(onError);
-      return Promise.resolve(inner.throw(err)).then(onResult, onError);
+      if (typeof inner.throw !== "function") {
+        call.fail(err);
+        return Promise.reject(err);
+      }
+      const pending = Promise.resolve(inner.throw(err));
+      pending.then(onResult, onError);
+      return pending;
     },
     [Symbol.asyncIterator]() {
       return this;
