@@ -32,3 +32,15 @@ it("a stream never read ends its span at garbage collection", async () => {
   expect(h.spans()).toHaveLength(1);
   expect(h.spans()[0]!.attributes[GenAI.REQUEST_STREAM]).toBe(true);
 });
+
+it("a call never awaited ends its span at garbage collection", async () => {
+  h.exporter.reset();
+  const client = new SDKS[0].mod.OpenAI({ apiKey: "k", baseURL: h.server.url, maxRetries: 0 });
+  (() => {
+    void client.embeddings.create({ model: "e", input: "x" });
+  })();
+  await tick(50);
+  expect(h.spans()).toHaveLength(0);
+  await collect();
+  expect(h.spans().map((s) => s.name)).toEqual(["embeddings e"]);
+});
