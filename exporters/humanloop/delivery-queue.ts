@@ -3,12 +3,18 @@ import { UNLINKED_REASON_KEY } from "./mapping/log-request.js";
 import { LogIdRegistry } from "./log-ids.js";
 import type { ResolvedExporterOptions } from "./options.js";
 import { ParkingLot } from "./parking.js";
+import { ReadyLogs } from "./ready-logs.js";
 import type { CreateItem, DeliveryStats, Item } from "./queue-items.js";
 import type { DeliveryReport } from "./report.js";
 import type { HumanloopRequests } from "./requests.js";
 import type { FeedbackBody, LogCompletion, LogRequest } from "./types.js";
 
 export type { DeliveryStats } from "./queue-items.js";
+
+/** Most of `shutdownTimeoutMillis` (at most a tenth) kept for giving up what is left once the flush has run out of time. */
+const SHUTDOWN_RESERVE_MILLIS = 50;
+
+const DROPPED = "dropped: the delivery queue was full or shut down";
 
 /**
  * The dependency-aware delivery queue. Items are log creations (batched into
@@ -27,8 +33,7 @@ export class DeliveryQueue {
   readonly stats: DeliveryStats = { confirmed: 0, completed: 0, feedback: 0, failed: 0, dropped: 0, unlinked: 0, duplicates: 0, requests: 0 };
   private readonly parking: ParkingLot;
   private readonly flushes = new FlushTracker();
-  private readyLogs: CreateItem[] = [];
-  private readyBytes = 0;
+  private readonly readyLogs = new ReadyLogs();
   private readyOther: Item[] = [];
   private readonly inflight = new Set<Item[]>();
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -61,10 +66,21 @@ export class DeliveryQueue {
     );
   }
 
+  /** Counts the log `ref` as dropped without building it (see {@link refusing}). */
+  dropLog(ref: string): void {
+    this.refuse("log");
+    this.logIds.fail(ref, DROPPED);
+  }
+
+  /** Whether new items are refused now (queue full or shut down): callers can skip building them. */
+  get refusing(): boolean {
+    return this.closed || this.size >= this.options.maxQueueSize;
+  }
+
   /** Queues a log creation; it is sent once its parent (if any) is confirmed. Returns false when dropped. */
   enqueueLog(log: LogRequest): boolean {
     if (!this.admit("log")) {
-      this.logIds.fail(log.reference_id, "dropped: the delivery queue was full or shut down");
+      this.logIds.fail(log.reference_id, DROPPED);
       return false;
     }
     this.logIds.markPending(log.reference_id);
@@ -111,17 +127,18 @@ export class DeliveryQueue {
   async shutdown(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.hardDeadline = Date.now() + timeoutMs;
+    // keep a little of the limit for giving up what is left (O(items), synchronous)
+    const wait = Math.max(0, timeoutMs - Math.min(SHUTDOWN_RESERVE_MILLIS, timeoutMs / 10));
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.forceFlush(), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    await Promise.race([this.forceFlush(), new Promise<void>((r) => (timer = setTimeout(r, wait)))]);
     clearTimeout(timer);
     this.closed = true;
     this.abort.abort();
     clearTimeout(this.batchTimer);
-    const left = [...this.readyLogs, ...this.readyOther, ...this.parking.takeAll(), ...[...this.inflight].flat()];
-    this.readyLogs = [];
+    const left = [...this.readyLogs.clear(), ...this.readyOther, ...this.parking.takeAll(), ...[...this.inflight].flat()];
     this.readyOther = [];
     this.inflight.clear();
-    for (const item of left) this.giveUp(item, "shutdown before delivery");
+    this.giveUpAll(left, "shutdown before delivery");
     this.logIds.failAllPending("shutdown before delivery");
     this.flushes.releaseAll();
     this.report.summarize();
@@ -145,13 +162,15 @@ export class DeliveryQueue {
   }
 
   private admit(what: string): boolean {
-    if (this.closed || this.size >= this.options.maxQueueSize) {
-      this.stats.dropped++;
-      this.report.drop(`${what}s dropped (${this.closed ? "after shutdown" : "queue full"})`);
-      return false;
-    }
+    if (this.refusing) return this.refuse(what);
     this.size++;
     return true;
+  }
+
+  private refuse(what: string): false {
+    this.stats.dropped++;
+    this.report.drop(`${what}s dropped (${this.closed ? "after shutdown" : "queue full"})`);
+    return false;
   }
 
   /** Makes `item` ready when `dependency` is confirmed (the caller then pumps); parks it until then. */
@@ -185,7 +204,6 @@ export class DeliveryQueue {
         item.json = JSON.stringify(item.log);
         item.bytes = Buffer.byteLength(item.json);
       }
-      this.readyBytes += item.bytes!;
       this.readyLogs.push(item);
     } else this.readyOther.push(item);
   }
@@ -199,7 +217,7 @@ export class DeliveryQueue {
         continue;
       }
       if (this.readyLogs.length === 0) break;
-      const full = this.readyLogs.length >= this.options.maxBatchSize || this.readyBytes >= this.options.maxBatchBytes;
+      const full = this.readyLogs.length >= this.options.maxBatchSize || this.readyLogs.bytes >= this.options.maxBatchBytes;
       if (!full && !this.batchDue && !this.flushes.waiting) {
         this.batchTimer ??= setTimeout(() => {
           this.batchTimer = undefined;
@@ -208,28 +226,10 @@ export class DeliveryQueue {
         }, this.options.scheduledDelayMillis);
         break;
       }
-      const batch = this.takeBatch();
+      const batch = this.readyLogs.takeBatch(this.options.maxBatchSize, this.options.maxBatchBytes);
       this.run(batch, this.sendLogs(batch));
     }
     if (this.readyLogs.length === 0) this.batchDue = false;
-  }
-
-  /** The next batch: at most `maxBatchSize` logs whose body (`[a,b,...]`) fits `maxBatchBytes`; a log marked solo goes alone. */
-  private takeBatch(): CreateItem[] {
-    let count = 0;
-    let bytes = 1; // "[" ... "]" and a comma per log after the first
-    let taken = 0;
-    while (count < this.readyLogs.length && count < this.options.maxBatchSize) {
-      const next = this.readyLogs[count]!;
-      const size = next.bytes! + 1;
-      if (count > 0 && (bytes + size > this.options.maxBatchBytes || next.solo)) break;
-      bytes += size;
-      taken += next.bytes!;
-      count++;
-      if (next.solo) break;
-    }
-    this.readyBytes -= taken;
-    return this.readyLogs.splice(0, count); // one splice per batch, not a shift per log
   }
 
   private run(items: Item[], job: Promise<void>): void {
@@ -276,9 +276,7 @@ export class DeliveryQueue {
       else retry.push(item);
     }
     if (retry.length > 0) {
-      // back to the front: they were not stored, and their deadline still holds
-      for (const item of retry) this.readyBytes += item.bytes!;
-      this.readyLogs.unshift(...retry);
+      this.readyLogs.unshift(retry); // back to the front: they were not stored, and their deadline still holds
       this.batchDue = true;
     }
   }
@@ -308,6 +306,22 @@ export class DeliveryQueue {
     if (item.kind === "create") this.logIds.fail(item.ref, reason);
     if (item.kind === "feedback") item.settle(new Error(`humanloop-otel: feedback for ${item.ref} not delivered: ${reason}`));
     this.done(item);
+  }
+
+  /** {@link giveUp} for many items at once, counted per kind (at shutdown). */
+  private giveUpAll(items: Item[], reason: string): void {
+    const counts = { create: 0, complete: 0, feedback: 0 };
+    for (const item of items) {
+      if (item.settled) continue;
+      counts[item.kind]++;
+      if (item.kind === "create") this.logIds.fail(item.ref, reason);
+      else if (item.kind === "feedback") item.settle(new Error(`humanloop-otel: feedback for ${item.ref} not delivered: ${reason}`));
+      this.done(item);
+    }
+    this.stats.failed += counts.create + counts.complete + counts.feedback;
+    if (counts.create > 0) this.report.drop("logs given up", counts.create);
+    if (counts.complete > 0) this.report.drop("log completions given up", counts.complete);
+    if (counts.feedback > 0) this.report.drop("feedback items given up", counts.feedback);
   }
 
   private done(item: Item): void {

@@ -89,14 +89,15 @@ export class LogIdRegistry {
   }
 
   private settle(ref: string, state: LogState): void {
-    const before = this.settled.get(ref) ?? this.previous.get(ref);
-    if (before?.status === "confirmed") return; // a confirmation is final
+    const current = this.settled.get(ref);
+    if ((current ?? this.previous.get(ref))?.status === "confirmed") return; // a confirmation is final
     this.pending.delete(ref);
-    if (!this.settled.has(ref) && this.settled.size >= this.generationSize) {
+    if (current === undefined && this.settled.size >= this.generationSize) {
       this.previous = this.settled;
       this.settled = new Map();
     }
     this.settled.set(ref, state);
+    if (this.listeners.size === 0) return;
     const set = this.listeners.get(ref);
     if (!set) return;
     this.listeners.delete(ref);

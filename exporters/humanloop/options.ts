@@ -23,7 +23,7 @@ export interface HumanloopExporterOptions {
   maxBatchBytes?: number;
   /** How long a batch that is not full waits for more logs, in ms. Default 200. */
   scheduledDelayMillis?: number;
-  /** Most requests in flight at once. Default 4. */
+  /** Most requests in flight at once (a completing `PATCH` and each feedback item take one request of their own). Default 8. */
   maxConcurrentRequests?: number;
   /** Timeout of one HTTP attempt, in ms. Default 10,000. */
   requestTimeoutMillis?: number;
@@ -81,7 +81,7 @@ const NUMERIC_DEFAULTS = {
   maxBatchSize: 100,
   maxBatchBytes: 5 * 1024 * 1024,
   scheduledDelayMillis: 200,
-  maxConcurrentRequests: 4,
+  maxConcurrentRequests: 8,
   requestTimeoutMillis: 10_000,
   retryDeadlineMillis: 30_000,
   retryInitialDelayMillis: 200,

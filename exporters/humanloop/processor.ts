@@ -108,7 +108,8 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
     const queue = this.delivery.queue;
     if (!queue) return;
     try {
-      const node = this.open.get(referenceIdOf(span.spanContext()));
+      const ref = referenceIdOf(span.spanContext());
+      const node = this.open.get(ref);
       const kind = logKindOf(span.name, span.attributes);
       let held: LogRequest[] = [];
       if (node) {
@@ -122,6 +123,11 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
         return;
       }
       const parentRef = node?.ancestorRef;
+      if (queue.refusing && !queue.logIds.get(ref)) {
+        // it would be dropped: count it without mapping it (cheap when the backend is down)
+        queue.dropLog(ref);
+        return this.deliver(held, parentRef);
+      }
       const log = toLogRequest(span, kind, parentRef ? { parentReferenceId: parentRef } : {}, this.defaults);
       if (held.length === 0) this.deliver([log], parentRef);
       else {

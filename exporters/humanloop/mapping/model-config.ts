@@ -45,9 +45,26 @@ export function rawProviderOf(attributes: Attributes): string | undefined {
   return stringAttr(attributes, GenAI.PROVIDER_NAME) ?? stringAttr(attributes, GenAI.SYSTEM) ?? stringAttr(attributes, "ai.model.provider");
 }
 
+/** What {@link mapProvider} found. */
+export type MappedProvider = { provider?: ModelProvider; platform?: string; unmapped?: string };
+
+/** Recent `mapProvider` answers (a pure function of its two strings; apps use a handful of pairs). */
+const mapped = new Map<string, Readonly<MappedProvider>>();
+const MAX_MAPPED = 256;
+
 /** Maps a raw provider and model to Humanloop's enum; see the module comment for the rule. */
-export function mapProvider(raw: string | undefined, model: string): { provider?: ModelProvider; platform?: string; unmapped?: string } {
+export function mapProvider(raw: string | undefined, model: string): MappedProvider {
   if (raw === undefined) return {};
+  const key = `${raw}\u0000${model}`;
+  const known = mapped.get(key);
+  if (known) return { ...known };
+  const result = computeProvider(raw, model);
+  if (mapped.size >= MAX_MAPPED) mapped.clear();
+  mapped.set(key, result);
+  return { ...result };
+}
+
+function computeProvider(raw: string, model: string): MappedProvider {
   const name = raw.toLowerCase();
   if (PLATFORMS.test(name)) {
     const family = FAMILIES.find(([re]) => re.test(model.toLowerCase()));
@@ -56,6 +73,15 @@ export function mapProvider(raw: string | undefined, model: string): { provider?
   const direct = DIRECT.find(([re]) => re.test(name));
   return direct ? { provider: direct[1] } : { unmapped: raw };
 }
+
+/** Request attributes kept in `config.other`, by the name they get there. */
+const EXTRAS: readonly [string, string][] = [
+  [GenAI.REQUEST_TOP_K, "top_k"],
+  [GenAI.REQUEST_CHOICE_COUNT, "n"],
+  [GenAI.REQUEST_STREAM, "stream"],
+  [GenAI.REQUEST_ENCODING_FORMATS, "encoding_formats"],
+  [GenAI.OPENAI_REQUEST_SERVICE_TIER, "service_tier"],
+];
 
 function endpointOf(operation: string | undefined): ModelConfig["endpoint"] | undefined {
   if (operation === "text_completion" || operation === "completion") return "complete";
@@ -94,10 +120,10 @@ export function modelConfigOf(attributes: Attributes): ModelConfig {
   const model = modelOf(attributes);
   const config: ModelConfig = { type: "model", model };
   const other: Record<string, unknown> = {};
-  const mapped = mapProvider(rawProviderOf(attributes), model);
-  if (mapped.provider) config.provider = mapped.provider;
-  if (mapped.platform) other.platform = mapped.platform;
-  if (mapped.unmapped) other.provider = mapped.unmapped;
+  const provider = mapProvider(rawProviderOf(attributes), model);
+  if (provider.provider) config.provider = provider.provider;
+  if (provider.platform) other.platform = provider.platform;
+  if (provider.unmapped) other.provider = provider.unmapped;
 
   const operation = stringAttr(attributes, GenAI.OPERATION_NAME);
   const endpoint = endpointOf(operation);
@@ -123,14 +149,7 @@ export function modelConfigOf(attributes: Attributes): ModelConfig {
   if (outputType === "json") config.response_format = { type: "json_object" };
   else if (outputType !== undefined && outputType !== "text") other.output_type = outputType;
 
-  const extras: [string, string][] = [
-    [GenAI.REQUEST_TOP_K, "top_k"],
-    [GenAI.REQUEST_CHOICE_COUNT, "n"],
-    [GenAI.REQUEST_STREAM, "stream"],
-    [GenAI.REQUEST_ENCODING_FORMATS, "encoding_formats"],
-    [GenAI.OPENAI_REQUEST_SERVICE_TIER, "service_tier"],
-  ];
-  for (const [key, name] of extras) if (attributes[key] !== undefined) other[name] = attributes[key];
+  for (const [key, name] of EXTRAS) if (attributes[key] !== undefined) other[name] = attributes[key];
 
   const tools = toolsOf(attributes);
   if (tools) config.tools = tools;
