@@ -1,9 +1,9 @@
-import { FlushTracker } from "./flush-tracker.js";
 import { UNLINKED_REASON_KEY } from "./mapping/log-request.js";
 import { LogIdRegistry } from "./log-ids.js";
 import type { ResolvedExporterOptions } from "./options.js";
 import { ParkingLot } from "./parking.js";
 import { ReadyLogs } from "./ready-logs.js";
+import { Settlement } from "./settlement.js";
 import type { CreateItem, DeliveryStats, Item } from "./queue-items.js";
 import type { DeliveryReport } from "./report.js";
 import type { HumanloopRequests } from "./requests.js";
@@ -30,15 +30,13 @@ const DROPPED = "dropped: the delivery queue was full or shut down";
 export class DeliveryQueue {
   /** `reference_id` -> server id of confirmed logs. */
   readonly logIds: LogIdRegistry;
-  readonly stats: DeliveryStats = { confirmed: 0, completed: 0, feedback: 0, failed: 0, dropped: 0, unlinked: 0, duplicates: 0, requests: 0 };
+  private readonly settlement: Settlement;
   private readonly parking: ParkingLot;
-  private readonly flushes = new FlushTracker();
   private readonly readyLogs = new ReadyLogs();
   private readyOther: Item[] = [];
   private readonly inflight = new Set<Item[]>();
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private batchDue = false;
-  private size = 0;
   private readonly abort = new AbortController();
   /** Epoch ms by which `shutdown()` gives up: no request or retry outlives it. */
   private hardDeadline = Infinity;
@@ -52,6 +50,7 @@ export class DeliveryQueue {
     private readonly report: DeliveryReport,
   ) {
     this.logIds = new LogIdRegistry(options.maxRememberedLogs);
+    this.settlement = new Settlement(this.logIds, report);
     this.parking = new ParkingLot(
       this.logIds,
       options.parentWaitMillis,
@@ -66,33 +65,40 @@ export class DeliveryQueue {
     );
   }
 
+  /** Counters of what the queue did. */
+  get stats(): DeliveryStats {
+    return this.settlement.stats;
+  }
+
   /** Counts the log `ref` as dropped without building it (see {@link refusing}). */
   dropLog(ref: string): void {
-    this.refuse("log");
+    this.settlement.refuse("log", this.closed);
     this.logIds.fail(ref, DROPPED);
   }
 
   /** Whether new items are refused now (queue full or shut down): callers can skip building them. */
   get refusing(): boolean {
-    return this.closed || this.size >= this.options.maxQueueSize;
+    return this.closed || this.settlement.size >= this.options.maxQueueSize;
   }
 
   /** Queues a log creation; it is sent once its parent (if any) is confirmed. Returns false when dropped. */
   enqueueLog(log: LogRequest): boolean {
-    if (!this.admit("log")) {
+    const epoch = this.admit("log");
+    if (epoch === undefined) {
       this.logIds.fail(log.reference_id, DROPPED);
       return false;
     }
     this.logIds.markPending(log.reference_id);
-    this.route({ kind: "create", ref: log.reference_id, log, epoch: this.flushes.track() }, log.parent_reference_id);
+    this.route({ kind: "create", ref: log.reference_id, log, epoch }, log.parent_reference_id);
     this.pump();
     return true;
   }
 
   /** Queues output/error/duration for a log sent before its span ended. */
   enqueueCompletion(ref: string, body: LogCompletion): boolean {
-    if (!this.admit("completion")) return false;
-    this.route({ kind: "complete", ref, body, epoch: this.flushes.track() }, ref);
+    const epoch = this.admit("completion");
+    if (epoch === undefined) return false;
+    this.route({ kind: "complete", ref, body, epoch }, ref);
     this.pump();
     return true;
   }
@@ -100,9 +106,10 @@ export class DeliveryQueue {
   /** Queues feedback for the log `ref`; settles once Humanloop has it (or rejects with the reason it never will). */
   enqueueFeedback(ref: string, body: FeedbackBody): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (!this.admit("feedback")) return reject(new Error("humanloop-otel: feedback dropped: the delivery queue is full or shut down"));
+      const epoch = this.admit("feedback");
+      if (epoch === undefined) return reject(new Error("humanloop-otel: feedback dropped: the delivery queue is full or shut down"));
       const settle = (error?: Error) => (error ? reject(error) : resolve());
-      this.route({ kind: "feedback", ref, body, settle, epoch: this.flushes.track() }, ref);
+      this.route({ kind: "feedback", ref, body, settle, epoch }, ref);
       this.pump();
     });
   }
@@ -114,7 +121,7 @@ export class DeliveryQueue {
 
   /** Sends everything queued so far and resolves once it is settled (delivered or given up). */
   forceFlush(): Promise<void> {
-    const flushed = this.flushes.flush();
+    const flushed = this.settlement.flushes.flush();
     this.pump();
     return flushed;
   }
@@ -138,9 +145,9 @@ export class DeliveryQueue {
     const left = [...this.readyLogs.clear(), ...this.readyOther, ...this.parking.takeAll(), ...[...this.inflight].flat()];
     this.readyOther = [];
     this.inflight.clear();
-    this.giveUpAll(left, "shutdown before delivery");
+    this.settlement.giveUpAll(left, "shutdown before delivery");
     this.logIds.failAllPending("shutdown before delivery");
-    this.flushes.releaseAll();
+    this.settlement.flushes.releaseAll();
     this.report.summarize();
   }
 
@@ -151,7 +158,7 @@ export class DeliveryQueue {
   redirect(from: string, to: string | undefined): void {
     for (const item of this.parking.take(from)) {
       if (item.kind !== "create") {
-        this.giveUp(item, `${from} is not a logged span`);
+        this.settlement.giveUp(item, `${from} is not a logged span`);
         continue;
       }
       if (to === undefined) delete item.log.parent_reference_id;
@@ -161,16 +168,10 @@ export class DeliveryQueue {
     this.pump();
   }
 
-  private admit(what: string): boolean {
-    if (this.refusing) return this.refuse(what);
-    this.size++;
-    return true;
-  }
-
-  private refuse(what: string): false {
-    this.stats.dropped++;
-    this.report.drop(`${what}s dropped (${this.closed ? "after shutdown" : "queue full"})`);
-    return false;
+  /** Takes in one item (returning its flush epoch), or counts it dropped (returning undefined). */
+  private admit(what: string): number | undefined {
+    if (this.refusing) return void this.settlement.refuse(what, this.closed);
+    return this.settlement.admit();
   }
 
   /** Makes `item` ready when `dependency` is confirmed (the caller then pumps); parks it until then. */
@@ -194,7 +195,7 @@ export class DeliveryQueue {
       return this.makeReady(item);
     }
     if (item.kind === "feedback" && item.id === undefined && reason.startsWith("not seen")) return this.makeReady(item);
-    this.giveUp(item, `its log was not stored: ${reason}`);
+    this.settlement.giveUp(item, `its log was not stored: ${reason}`);
   }
 
   private makeReady(item: Item): void {
@@ -218,7 +219,7 @@ export class DeliveryQueue {
       }
       if (this.readyLogs.length === 0) break;
       const full = this.readyLogs.length >= this.options.maxBatchSize || this.readyLogs.bytes >= this.options.maxBatchBytes;
-      if (!full && !this.batchDue && !this.flushes.waiting) {
+      if (!full && !this.batchDue && !this.settlement.flushes.waiting) {
         this.batchTimer ??= setTimeout(() => {
           this.batchTimer = undefined;
           this.batchDue = true;
@@ -260,19 +261,19 @@ export class DeliveryQueue {
         const item = logs[index]!;
         if (item.settled) continue;
         this.stats.confirmed++;
-        this.done(item);
+        this.settlement.done(item);
         this.logIds.confirm(item.ref, id);
       }
     } finally {
       this.pumpDeferred = false;
     }
-    for (const { index, reason } of outcome.failed) this.giveUp(logs[index]!, reason);
+    for (const { index, reason } of outcome.failed) this.settlement.giveUp(logs[index]!, reason);
     const again = outcome.split ? logs.map((item) => ((item.solo = true), item)) : outcome.resend.sort((a, b) => a - b).map((i) => logs[i]!);
     const now = Date.now();
     const retry: CreateItem[] = [];
     for (const item of again) {
       if (item.settled) continue;
-      if (this.closed || item.deadline! <= now || this.hardDeadline <= now) this.giveUp(item, this.closed ? "shutdown before delivery" : "retry deadline passed");
+      if (this.closed || item.deadline! <= now || this.hardDeadline <= now) this.settlement.giveUp(item, this.closed ? "shutdown before delivery" : "retry deadline passed");
       else retry.push(item);
     }
     if (retry.length > 0) {
@@ -285,49 +286,18 @@ export class DeliveryQueue {
     const signal = this.abort.signal;
     if (item.kind === "complete") {
       const error = await this.requests.completeLog(item.ref, item.body, this.deadlineOf([item]), signal);
-      if (error) return this.giveUp(item, error);
+      if (error) return this.settlement.giveUp(item, error);
       if (!item.settled) this.stats.completed++;
-      return this.done(item);
+      return this.settlement.done(item);
     }
     if (item.kind !== "feedback") return;
     item.id ??= await this.requests.lookupId(item.ref, this.deadlineOf([item]), signal);
-    if (item.id === undefined) return this.giveUp(item, `no log with reference ${item.ref} on Humanloop`);
+    if (item.id === undefined) return this.settlement.giveUp(item, `no log with reference ${item.ref} on Humanloop`);
     const error = await this.requests.sendFeedback(item.id, item.body, this.deadlineOf([item]), signal);
-    if (error) return this.giveUp(item, error);
-    if (!item.settled) this.stats.feedback++;
+    if (error) return this.settlement.giveUp(item, error);
+    if (item.settled) return;
+    this.stats.feedback++;
     item.settle();
-    this.done(item);
-  }
-
-  private giveUp(item: Item, reason: string): void {
-    if (item.settled) return;
-    this.stats.failed++;
-    this.report.drop(`${item.kind === "create" ? "logs" : item.kind === "complete" ? "log completions" : "feedback items"} given up`);
-    if (item.kind === "create") this.logIds.fail(item.ref, reason);
-    if (item.kind === "feedback") item.settle(new Error(`humanloop-otel: feedback for ${item.ref} not delivered: ${reason}`));
-    this.done(item);
-  }
-
-  /** {@link giveUp} for many items at once, counted per kind (at shutdown). */
-  private giveUpAll(items: Item[], reason: string): void {
-    const counts = { create: 0, complete: 0, feedback: 0 };
-    for (const item of items) {
-      if (item.settled) continue;
-      counts[item.kind]++;
-      if (item.kind === "create") this.logIds.fail(item.ref, reason);
-      else if (item.kind === "feedback") item.settle(new Error(`humanloop-otel: feedback for ${item.ref} not delivered: ${reason}`));
-      this.done(item);
-    }
-    this.stats.failed += counts.create + counts.complete + counts.feedback;
-    if (counts.create > 0) this.report.drop("logs given up", counts.create);
-    if (counts.complete > 0) this.report.drop("log completions given up", counts.complete);
-    if (counts.feedback > 0) this.report.drop("feedback items given up", counts.feedback);
-  }
-
-  private done(item: Item): void {
-    if (item.settled) return;
-    item.settled = true;
-    this.size--;
-    this.flushes.done(item.epoch);
+    this.settlement.done(item);
   }
 }
