@@ -161,8 +161,8 @@ export class DeliveryQueue {
         this.settlement.giveUp(item, `${from} is not a logged span`);
         continue;
       }
-      if (to === undefined) delete item.log.parent_reference_id;
-      else item.log.parent_reference_id = to;
+      if (to === undefined) delete item.log?.parent_reference_id;
+      else if (item.log) item.log.parent_reference_id = to; // parked items are not serialized yet: they have their log
       this.route(item, to);
     }
     this.pump();
@@ -187,10 +187,9 @@ export class DeliveryQueue {
   }
 
   private dependencyFailed(item: Item, reason: string): void {
-    if (item.kind === "create") {
+    if (item.kind === "create" && item.log) {
       delete item.log.parent_reference_id;
       item.log.metadata = { ...item.log.metadata, [UNLINKED_REASON_KEY]: `parent log not stored: ${reason}` };
-      item.json = undefined; // the log changed: serialize it again
       this.stats.unlinked++;
       return this.makeReady(item);
     }
@@ -203,6 +202,7 @@ export class DeliveryQueue {
     if (item.kind === "create") {
       if (item.json === undefined) {
         item.json = JSON.stringify(item.log);
+        item.log = undefined;
         item.bytes = Buffer.byteLength(item.json);
       }
       this.readyLogs.push(item);

@@ -12,8 +12,12 @@ interface Common {
   settled?: boolean;
 }
 
-/** A log creation, batched into `POST /logs`; `json` is its body text, serialized once; `bytes` its UTF-8 size. */
-export type CreateItem = { kind: "create"; ref: string; log: LogRequest; json?: string; bytes?: number; solo?: boolean } & Common;
+/**
+ * A log creation, batched into `POST /logs`. `json` is its body text,
+ * serialized once when it becomes ready, `bytes` its UTF-8 size; `log` is
+ * then let go (a full queue holds text, not object graphs).
+ */
+export type CreateItem = { kind: "create"; ref: string; log?: LogRequest; json?: string; bytes?: number; solo?: boolean } & Common;
 /** Output/error/duration of a log sent early: `PATCH /logs?reference_id=`. */
 export type CompleteItem = { kind: "complete"; ref: string; body: LogCompletion } & Common;
 /** Feedback for a log: `POST /feedback`, settling the caller's promise. */
@@ -24,7 +28,7 @@ export type Item = CreateItem | CompleteItem | FeedbackItem;
 
 /** The log an item waits for: a creation waits for its parent, the others for their own log. */
 export function dependencyOf(item: Item): string | undefined {
-  return item.kind === "create" ? item.log.parent_reference_id : item.ref;
+  return item.kind === "create" ? item.log?.parent_reference_id : item.ref;
 }
 
 /** Counters of what the queue did, for tests and diagnostics. */
