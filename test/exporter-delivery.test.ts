@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { context, diag, DiagLogLevel, trace, type DiagLogger } from "@opentelemetry/api";
+import { context, diag, DiagLogLevel, SpanStatusCode, trace, type DiagLogger } from "@opentelemetry/api";
 import type { HumanloopTestServer } from "../exporters/testing/index.js";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
 import { createDelivery } from "../exporters/humanloop/delivery.js";
@@ -108,6 +108,22 @@ describe("parents ending soon are logged once, complete (earlyLogAfterMillis)", 
     await processor.forceFlush();
     expect(s.log(refOf(parent))!.output).toBe("finally");
     expect(patches(s)).toBe(1);
+    await processor.shutdown();
+  });
+
+  it("does not warn about late fields when only output and status follow an early log", async () => {
+    const s = await server();
+    const lines = captureDiag();
+    const { processor, tracer } = withProcessor(s);
+    const parent = startChild(tracer, "agent", undefined, tool());
+    startChild(tracer, "chat", parent, llm()).end();
+    await processor.forceFlush(); // asks for delivery: the parent is logged early
+    parent.setAttribute(Humanloop.OUTPUT, "done");
+    parent.setStatus({ code: SpanStatusCode.ERROR, message: "boom" });
+    parent.end();
+    await processor.forceFlush();
+    expect(s.log(refOf(parent))).toMatchObject({ output: "done", error: "boom" });
+    expect(lines.filter((l) => l.includes("cannot follow"))).toHaveLength(0);
     await processor.shutdown();
   });
 

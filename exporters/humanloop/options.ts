@@ -44,7 +44,8 @@ export interface HumanloopExporterOptions {
    * still open after it (a long agent run), or `forceFlush()`/`shutdown()`
    * asks for delivery, the ancestor is logged early without output and
    * completed by `PATCH /logs?reference_id=` when it ends. `0` logs the
-   * ancestor as soon as a child is ready. Default 1,000.
+   * ancestor as soon as a child is ready. Used by the span processor (the
+   * exporter sees only ended spans). Default 1,000.
    */
   earlyLogAfterMillis?: number;
   /** How many confirmed `reference_id -> id` pairs are remembered (for `logIdOf`, feedback and late children). Default 50,000. */
