@@ -94,6 +94,7 @@ const HUMANLOOP_KEYS = [
   "retryMaxDelayMillis",
   "shutdownTimeoutMillis",
   "parentWaitMillis",
+  "earlyLogAfterMillis",
   "maxRememberedLogs",
 ] as const satisfies readonly (keyof HumanloopExporterOptions)[];
 type Unlisted = Exclude<keyof HumanloopExporterOptions, (typeof HUMANLOOP_KEYS)[number]>;

@@ -44,6 +44,14 @@ describe("resolveRegisterOptions", () => {
     expect(r.instrumentModules).toEqual({ openai: {} });
   });
 
+  it("accepts every HumanloopSpanProcessor option (the exporter's own list is the truth)", () => {
+    // Each numeric exporter option, as the processor documents it; a key the exporter adds must not be refused by register().
+    const numeric = ["maxQueueSize", "maxBatchSize", "maxBatchBytes", "scheduledDelayMillis", "maxConcurrentRequests", "requestTimeoutMillis",
+      "retryDeadlineMillis", "retryInitialDelayMillis", "retryMaxDelayMillis", "shutdownTimeoutMillis", "parentWaitMillis", "earlyLogAfterMillis", "maxRememberedLogs"];
+    const options = Object.fromEntries(numeric.map((k) => [k, 5]));
+    expect(resolveRegisterOptions(options, {}).humanloop).toEqual(options);
+  });
+
   it("rejects unknown and ill-typed options with messages that say what to do", () => {
     expect(() => resolveRegisterOptions({ projct: "x" } as never, {})).toThrow(TypeError);
     expect(() => resolveRegisterOptions({ projct: "x" } as never, {})).toThrow(/unknown option "projct"\. Known options: .*project/);
