@@ -48,7 +48,7 @@ export function inputsOf(fn: Function, args: readonly unknown[]): Record<string,
 function parse(source: string): ParamName[] {
   if (source.includes("[native code]")) return [];
   const text = stripComments(source.slice(0, 4096));
-  const arrow = /^\s*(?:async\s*)?([A-Za-z_$][\w$]*)\s*=>/.exec(text);
+  const arrow = /^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(text);
   if (arrow) return [{ name: arrow[1], rest: false }];
   const open = text.indexOf("(");
   if (open < 0) return [];

@@ -16,6 +16,10 @@ it("reads parameter names from every function form", () => {
   expect(names(function strings(a = "),(", b = `x${"y"}`) { return a + b; })).toEqual(["a", "b"]);
   expect(names(Math.max)).toEqual([]);
   expect(names(class { constructor(public a: number) {} })).toEqual(["a"]);
+  // A parameter whose name starts with "async" is not an async arrow.
+  expect(names(new Function("return asyncValue => asyncValue")() as Function)).toEqual(["asyncValue"]);
+  expect(names(new Function("return async => async")() as Function)).toEqual(["async"]);
+  expect(names(new Function("return async value => value")() as Function)).toEqual(["value"]);
 });
 
 it("builds inputs by name, rest as an array, unnamed and extra arguments by position", () => {
