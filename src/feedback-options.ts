@@ -1,4 +1,5 @@
 import type { FeedbackItem } from "./feedback-sink.js";
+import { checkKnownKeys, isPlainObject } from "./option-checks.js";
 import { parseReferenceId } from "./reference.js";
 
 /**
@@ -54,12 +55,6 @@ function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value.length > 60 ? value.slice(0, 60) + "…" : value) : typeof value;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 /** Throws unless `ref` is a reference made by this library (`<32 hex trace id>-<16 hex span id>`, not all zeros). */
 export function checkLogRef(ref: unknown, where: string): string {
   const parsed = typeof ref === "string" ? parseReferenceId(ref) : undefined;
@@ -69,12 +64,6 @@ export function checkLogRef(ref: unknown, where: string): string {
     );
   }
   return ref as string;
-}
-
-function checkKeys(options: Record<string, unknown>, allowed: Set<string>, where: string): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.has(key)) throw new TypeError(`${where}: unknown option "${key}" (expected ${[...allowed].join(", ")})`);
-  }
 }
 
 function checkType(type: unknown, where: string): string {
@@ -117,7 +106,7 @@ function checkCreatedAt(createdAt: unknown, where: string): string {
  */
 export function toFeedbackItem(options: unknown, where: string, now: Date = new Date()): FeedbackItem {
   if (!isPlainObject(options)) throw new TypeError(`${where}: options must be an object like { type: "rating", value: "good" }, got ${describe(options)}`);
-  checkKeys(options, FEEDBACK_KEYS, where);
+  checkKnownKeys(options, FEEDBACK_KEYS, where);
   const type = checkType(options.type, where);
   const item: FeedbackItem = { type };
   if (options.unset !== undefined && typeof options.unset !== "boolean") throw new TypeError(`${where}: "unset" must be a boolean, got ${describe(options.unset)}`);
@@ -143,7 +132,7 @@ export function toLogFeedback(feedback: unknown, where: string): Array<{ type: s
   return list.map((entry, i) => {
     const at = Array.isArray(feedback) ? `${where}[${i}]` : where;
     if (!isPlainObject(entry)) throw new TypeError(`${at}: expected { type, value }, got ${describe(entry)}`);
-    checkKeys(entry, LOG_FEEDBACK_KEYS, at);
+    checkKnownKeys(entry, LOG_FEEDBACK_KEYS, at);
     const type = checkType(entry.type, at);
     if (entry.value === undefined) throw new TypeError(`${at}: "value" is required`);
     return { type, value: checkValue(type, entry.value, at) };

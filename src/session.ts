@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { context as otelContext } from "@opentelemetry/api";
 import { bindAsyncIterable, bindIterator, isAsyncGenerator, isAsyncIterable, isGenerator } from "./iterator-binding.js";
+import { checkKnownKeys, checkOptionType, isPlainObject } from "./option-checks.js";
 import { copyFunctionShape, methodDecorator, type MethodDecorator } from "./method-decorator.js";
 import { withSession, type SessionContext } from "./session-context.js";
 
@@ -30,13 +31,23 @@ export interface SessionDecoratorOptions extends Omit<SessionOptions, "id"> {
  * `Promise.all`, nested `traced()` calls, and generators or streams it
  * returns), carries the session. `idOrOptions` is the id, or
  * {@link SessionOptions}; without an id a random one is made.
+ *
+ * @throws TypeError (before `fn` runs) for an unknown or ill-typed option, or when `fn` is not a function.
  */
 export function session<T>(idOrOptions: string | SessionOptions | undefined, fn: () => T): T;
-/** A method decorator (TC39 standard decorators or `experimentalDecorators`) running each call in a session. */
+/**
+ * A method decorator (TC39 standard decorators or `experimentalDecorators`) running each call in a session.
+ * @throws TypeError for an unknown or ill-typed option.
+ */
 export function session(idOrOptions?: string | SessionDecoratorOptions): MethodDecorator;
 export function session(idOrOptions?: string | SessionOptions | SessionDecoratorOptions, fn?: () => unknown): unknown {
-  const options: SessionDecoratorOptions = typeof idOrOptions === "string" ? { id: idOrOptions } : (idOrOptions ?? {});
-  if (typeof fn === "function") return runInSession(sessionFrom(options, undefined, []), fn, undefined, []);
+  const decorating = arguments.length < 2;
+  const where = decorating ? "humanloop-otel session(options)" : "humanloop-otel session(idOrOptions, fn)";
+  const options = checkSessionOptions(idOrOptions, decorating, where);
+  if (!decorating) {
+    if (typeof fn !== "function") throw new TypeError(`${where}: fn must be a function (the code to run in the session), got ${typeof fn}`);
+    return runInSession(sessionFrom(options, undefined, []), fn, undefined, []);
+  }
   return methodDecorator("session", (method) => {
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       return runInSession(sessionFrom(options, this, args), method, this, args);
@@ -44,6 +55,22 @@ export function session(idOrOptions?: string | SessionOptions | SessionDecorator
     copyFunctionShape(wrapper, method);
     return wrapper;
   });
+}
+
+const SESSION_KEYS = new Set(["id", "name", "project", "userId", "metadata"]);
+
+/** Throws a `TypeError` at the call site for an unknown or ill-typed option. */
+function checkSessionOptions(idOrOptions: unknown, decorating: boolean, where: string): SessionDecoratorOptions {
+  if (idOrOptions === undefined) return {};
+  if (typeof idOrOptions === "string") return { id: idOrOptions };
+  if (!isPlainObject(idOrOptions)) {
+    throw new TypeError(`${where}: idOrOptions must be the session id (a string) or an options object like { id: "conversation-42" }, got ${idOrOptions === null ? "null" : typeof idOrOptions}`);
+  }
+  checkKnownKeys(idOrOptions, SESSION_KEYS, where);
+  checkOptionType(idOrOptions, "id", decorating ? ["string", "function"] : ["string"], where);
+  for (const key of ["name", "project", "userId"]) checkOptionType(idOrOptions, key, ["string"], where);
+  checkOptionType(idOrOptions, "metadata", ["object"], where);
+  return idOrOptions as SessionDecoratorOptions;
 }
 
 function sessionFrom(options: SessionDecoratorOptions, self: unknown, args: unknown[]): SessionContext {

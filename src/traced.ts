@@ -2,6 +2,7 @@ import { context as otelContext, diag, SpanKind, trace, type Attributes } from "
 import { Humanloop, type TraceKind } from "./attributes.js";
 import { captureJson, getContentPolicy } from "./content-policy.js";
 import { copyFunctionShape, methodDecorator, type MethodDecorator } from "./method-decorator.js";
+import { checkKnownKeys, checkOptionType, isPlainObject } from "./option-checks.js";
 import { inputsOf } from "./param-names.js";
 import { toJsonText } from "./serialize.js";
 import { getSession, sessionAttributes } from "./session-context.js";
@@ -43,14 +44,36 @@ export interface TracedOptions {
  * Values are captured safely (circular references, BigInt, Map/Set, Buffers,
  * class instances), cut past `maxContentLength` (default 64 KiB) with a
  * `…[truncated N chars]` marker, and passed through `mask` (see `register()`).
+ *
+ * @throws TypeError (when wrapping, not when called) for an unknown or ill-typed option.
  */
 export function traced<F extends (...args: any[]) => any>(fn: F, options?: TracedOptions): F;
-/** A method decorator (TC39 standard decorators or `experimentalDecorators`) doing what `traced(fn)` does. */
+/**
+ * A method decorator (TC39 standard decorators or `experimentalDecorators`) doing what `traced(fn)` does.
+ * @throws TypeError for an unknown or ill-typed option.
+ */
 export function traced(options?: TracedOptions): MethodDecorator;
 export function traced(fnOrOptions?: Function | TracedOptions, options?: TracedOptions): Function {
-  if (typeof fnOrOptions === "function") return wrapTraced(fnOrOptions, options ?? {}, undefined);
-  const decoratorOptions = fnOrOptions ?? {};
+  if (typeof fnOrOptions === "function") return wrapTraced(fnOrOptions, checkTracedOptions(options, "humanloop-otel traced(fn, options)"), undefined);
+  const decoratorOptions = checkTracedOptions(fnOrOptions, "humanloop-otel traced(options)");
   return methodDecorator("traced", (method, methodName) => wrapTraced(method, decoratorOptions, methodName));
+}
+
+const TRACED_KEYS = new Set(["name", "kind", "project", "captureInput", "captureOutput", "metadata"]);
+const KINDS: readonly string[] = ["agent", "tool", "chain", "workflow"] satisfies TraceKind[];
+
+/** Throws a `TypeError` at the call site for an unknown or ill-typed option. */
+function checkTracedOptions(options: unknown, where: string): TracedOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw new TypeError(`${where}: options must be an object like { kind: "tool" }, got ${options === null ? "null" : typeof options}`);
+  checkKnownKeys(options, TRACED_KEYS, where);
+  for (const key of ["name", "project"]) checkOptionType(options, key, ["string"], where);
+  for (const key of ["captureInput", "captureOutput"]) checkOptionType(options, key, ["boolean"], where);
+  checkOptionType(options, "metadata", ["object"], where);
+  if (options.kind !== undefined && !KINDS.includes(options.kind as string)) {
+    throw new TypeError(`${where}: "kind" must be ${KINDS.map((k) => `"${k}"`).join(", ").replace(/, ([^,]*)$/, " or $1")}, got ${JSON.stringify(options.kind)}`);
+  }
+  return options as TracedOptions;
 }
 
 function wrapTraced(fn: Function, options: TracedOptions, methodName: string | undefined): Function {

@@ -3,6 +3,7 @@ import { Humanloop } from "./attributes.js";
 import { captureJson, getContentPolicy } from "./content-policy.js";
 import { toLogFeedback, type LogFeedbackOptions } from "./feedback-options.js";
 import { isLoggedSpan } from "./log-ref.js";
+import { checkKnownKeys, isPlainObject } from "./option-checks.js";
 
 /**
  * `updateCurrentLog()`: the application enriches the log of the active span
@@ -32,21 +33,13 @@ export interface UpdateLogOptions {
 const WHERE = "humanloop-otel updateCurrentLog(options)";
 const KEYS = new Set(["metadata", "inputs", "source", "environment", "feedback"]);
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 function kindOf(value: unknown): string {
   return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
 }
 
 function validate(options: unknown): { options: UpdateLogOptions; feedback?: ReturnType<typeof toLogFeedback> } {
   if (!isPlainObject(options)) throw new TypeError(`${WHERE}: options must be an object like { metadata: { plan: "pro" } }, got ${kindOf(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw new TypeError(`${WHERE}: unknown option "${key}" (expected ${[...KEYS].join(", ")})`);
-  }
+  checkKnownKeys(options, KEYS, WHERE);
   for (const key of ["metadata", "inputs"] as const) {
     const value = options[key];
     if (value !== undefined && !isPlainObject(value)) throw new TypeError(`${WHERE}: "${key}" must be a plain object, got ${kindOf(value)}`);

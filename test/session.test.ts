@@ -16,6 +16,18 @@ describe("session()", () => {
     expect(getSession()).toBeUndefined();
   });
 
+  it("an unknown or ill-typed option is a clear TypeError, and fn does not run", () => {
+    const fn = () => { throw new Error("must not run"); };
+    expect(() => session({ sessionId: "x" } as never, fn)).toThrow(/session\(idOrOptions, fn\): unknown option "sessionId" \(expected id, name, project, userId, metadata\)/);
+    expect(() => session({ id: 42 } as never, fn)).toThrow(/"id" must be a string, got number/);
+    expect(() => session({ metadata: [1] } as never, fn)).toThrow(/"metadata" must be a plain object, got an array/);
+    expect(() => session(7 as never, fn)).toThrow(/must be the session id \(a string\) or an options object/);
+    expect(() => session("s", "not a function" as never)).toThrow(/fn must be a function/);
+    expect(() => session({ user: "u" } as never)).toThrow(/session\(options\): unknown option "user"/);
+    // The decorator form takes an id function.
+    expect(() => session({ id: (a: string) => a })).not.toThrow();
+  });
+
   it("makes a random id when none is given and carries name, project, user and metadata", async () => {
     const leaf = traced(async function leaf() { return 1; });
     await session({ name: "support", project: "proj", userId: "u-9", metadata: { plan: "pro" } }, () => leaf());

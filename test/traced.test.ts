@@ -242,4 +242,15 @@ describe("capture", () => {
     expect(tracing.spans()).toHaveLength(0);
     expect(trace.getActiveSpan()).toBeUndefined();
   });
+
+  it("an unknown or ill-typed option is a clear TypeError where traced() is called", () => {
+    const fn = () => 1;
+    expect(() => traced(fn, { knd: "tool" } as never)).toThrow(/traced\(fn, options\): unknown option "knd" \(expected name, kind, project, captureInput, captureOutput, metadata\)/);
+    expect(() => traced(fn, { kind: "tools" } as never)).toThrow(/"kind" must be "agent", "tool", "chain" or "workflow", got "tools"/);
+    expect(() => traced(fn, { captureInput: "no" } as never)).toThrow(/"captureInput" must be a boolean, got string/);
+    expect(() => traced(fn, { metadata: "x" } as never)).toThrow(/"metadata" must be a plain object, got string/);
+    expect(() => traced(fn, 5 as never)).toThrow(/options must be an object/);
+    expect(() => traced({ nmae: "x" } as never)).toThrow(/traced\(options\): unknown option "nmae"/);
+    expect(tracing.spans()).toHaveLength(0);
+  });
 });
