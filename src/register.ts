@@ -49,7 +49,8 @@ function state(): RegistrationState {
  * is set, plus `spanProcessors` and `exporters`), instruments `openai` and
  * `@anthropic-ai/sdk`, sets the content policy, and flushes on exit.
  *
- * Calling it again returns the same handle. When another tracer provider is
+ * Calling it again returns the same handle (the new options are checked,
+ * then ignored, with a diag warning). When another tracer provider is
  * already global (e.g. `NodeSDK`), it is not replaced: `register()` says once
  * through the OTel diag logger how to add `HumanloopSpanProcessor` to it.
  *
@@ -58,7 +59,10 @@ function state(): RegistrationState {
 export function register(options?: RegisterOptions): Tracing {
   const s = state();
   if (s.tracing) {
-    if (options && Object.keys(options).length > 0) diag.warn("humanloop-otel: register() was already called; returning the existing handle and ignoring the new options");
+    if (options !== undefined) {
+      resolveRegisterOptions(options); // still a TypeError for a typo, as on the first call
+      if (Object.keys(options).length > 0) diag.warn("humanloop-otel: register() was already called; returning the existing handle and ignoring the new options");
+    }
     return s.tracing;
   }
   const resolved = resolveRegisterOptions(options);

@@ -48,6 +48,8 @@ describe("register() end to end through the local Humanloop server", () => {
     expect(register()).toBe(tracing);
     expect(register({ project: "other" })).toBe(tracing);
     expect(warnings.some((w) => /already called/.test(w))).toBe(true);
+    // A later call's options are still checked: a typo is an error, not a silent no-op.
+    expect(() => register({ projct: "other" } as never)).toThrow(/unknown option "projct"/);
     expect(getContentPolicy().maxContentLength).toBe(5000);
     expect(trace.getTracerProvider().getTracer("x")).toBeDefined();
 
