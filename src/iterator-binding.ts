@@ -5,8 +5,8 @@ import { context as otelContext, type Context } from "@opentelemetry/api";
  * iterables that outlive the call that made them: a generator's body runs on
  * each `next()`, long after the function returned, so each step is re-entered
  * in the context it was created in. The object the caller holds stays the
- * same object: only own `next`/`return`/`throw` (or `Symbol.asyncIterator`)
- * are added to it.
+ * same object: only own `next`/`return`/`throw` (or `Symbol.asyncIterator`,
+ * or a Node stream's `_read`, `_transform`, ...) are added to it.
  */
 
 /** Told about the progress of an observed iteration. */
@@ -36,6 +36,40 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
   );
+}
+
+/** Whether `value` is a Node.js stream (`Readable`, `Transform`, ...). */
+export function isNodeStream(value: object): value is NodeJS.ReadableStream {
+  const v = value as { pipe?: unknown; on?: unknown; once?: unknown };
+  return typeof v.pipe === "function" && typeof v.on === "function" && typeof v.once === "function";
+}
+
+// The methods through which a Node stream runs its producer's code, when the consumer pulls or writes.
+const STREAM_METHODS = ["_read", "_write", "_writev", "_final", "_transform", "_flush"] as const;
+
+/**
+ * Runs a Node stream's implementation (`_read`, `_transform`, ...; e.g. the
+ * generator behind `Readable.from()`) in `ctx`, by defining own methods on
+ * the stream. Its events still reach listeners in their own context. A
+ * method that cannot be replaced (frozen stream) is left as it is.
+ */
+export function bindNodeStream(stream: object, ctx: Context): void {
+  const target = stream as Record<string, unknown>;
+  for (const method of STREAM_METHODS) {
+    const original = target[method];
+    if (typeof original !== "function") continue;
+    try {
+      Object.defineProperty(stream, method, {
+        configurable: true,
+        writable: true,
+        value: function inContext(this: unknown, ...args: unknown[]) {
+          return otelContext.with(ctx, original as (...a: unknown[]) => unknown, this, ...args);
+        },
+      });
+    } catch {
+      // left unbound
+    }
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { context as otelContext } from "@opentelemetry/api";
-import { bindAsyncIterable, bindIterator, isAsyncGenerator, isAsyncIterable, isGenerator } from "./iterator-binding.js";
+import { bindAsyncIterable, bindIterator, bindNodeStream, isAsyncGenerator, isAsyncIterable, isGenerator, isNodeStream } from "./iterator-binding.js";
 import { checkKnownKeys, checkOptionType, isPlainObject } from "./option-checks.js";
 import { copyFunctionShape, methodDecorator, type MethodDecorator } from "./method-decorator.js";
 import { withSession, type SessionContext } from "./session-context.js";
@@ -86,12 +86,9 @@ function sessionFrom(options: SessionDecoratorOptions, self: unknown, args: unkn
 function runInSession(s: SessionContext, fn: Function, self: unknown, args: unknown[]): unknown {
   const ctx = withSession(otelContext.active(), s);
   const result = otelContext.with(ctx, fn as (...a: unknown[]) => unknown, self, ...args);
-  // A generator's body runs on each next(), after fn returned: keep it in the session.
+  // A generator's body (or a stream's producer) runs when it is read, after fn returned: keep it in the session.
   if (isGenerator(result) || isAsyncGenerator(result)) bindIterator(result, ctx);
-  else if (isAsyncIterable(result) && !(result instanceof Promise) && !isNodeStream(result)) bindAsyncIterable(result, ctx);
+  else if (result !== null && typeof result === "object" && isNodeStream(result)) bindNodeStream(result, ctx);
+  else if (isAsyncIterable(result) && !(result instanceof Promise)) bindAsyncIterable(result, ctx);
   return result;
-}
-
-function isNodeStream(value: object): boolean {
-  return typeof (value as { pipe?: unknown }).pipe === "function";
 }

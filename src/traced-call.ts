@@ -5,9 +5,11 @@ import { captureOutput } from "./content-policy.js";
 import {
   bindAsyncIterable,
   bindIterator,
+  bindNodeStream,
   isAsyncGenerator,
   isAsyncIterable,
   isGenerator,
+  isNodeStream,
   type IterationObserver,
 } from "./iterator-binding.js";
 
@@ -139,6 +141,7 @@ function settleValue(value: unknown, call: TracedCall): unknown {
     return value;
   }
   if (isNodeStream(value)) {
+    bindNodeStream(value, call.ctx);
     call.holdOpen(value);
     finished(value, (err) => (err && !isPrematureClose(err) ? call.error(err) : call.done(undefined)));
     return value;
@@ -150,11 +153,6 @@ function settleValue(value: unknown, call: TracedCall): unknown {
   }
   call.done(value);
   return value;
-}
-
-function isNodeStream(value: object): value is NodeJS.ReadableStream {
-  const v = value as { pipe?: unknown; on?: unknown; once?: unknown };
-  return typeof v.pipe === "function" && typeof v.on === "function" && typeof v.once === "function";
 }
 
 function isPrematureClose(err: Error): boolean {

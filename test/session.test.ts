@@ -66,6 +66,26 @@ describe("session()", () => {
     expect([...it]).toEqual(["gen-session"]);
   });
 
+  it("a Node stream returned by session() or by a traced function is read in the session", async () => {
+    const { Readable } = await import("node:stream");
+    const step = traced(async function step(n: number) { return n; }, { kind: "tool" });
+    const fromSession = session("stream-session", () => Readable.from((async function* () { yield await step(1); yield await step(2); })()));
+    const fromTraced = await session("traced-stream-session", () =>
+      traced(async function streamer() { return Readable.from((async function* () { yield await step(3); })()); })(),
+    );
+    // Read outside any session, as a response body piped later would be.
+    expect(await fromSession.toArray()).toEqual([1, 2]);
+    expect(await fromTraced.toArray()).toEqual([3]);
+    const steps = tracing.spans().filter((s) => s.name === "step");
+    expect(steps.map((s) => [s.attributes["humanloop.session.id"], s.attributes["humanloop.inputs"]])).toEqual([
+      ["stream-session", '{"n":1}'],
+      ["stream-session", '{"n":2}'],
+      ["traced-stream-session", '{"n":3}'],
+    ]);
+    const streamer = tracing.spans().find((s) => s.name === "streamer")!;
+    expect(steps[2]!.parentSpanContext?.spanId).toBe(streamer.spanContext().spanId);
+  });
+
   it("nested sessions: the inner one wins inside it, the outer one resumes after", async () => {
     const ids: (string | undefined)[] = [];
     await session("outer", async () => {
