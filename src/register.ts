@@ -26,7 +26,12 @@ export interface Tracing {
   readonly tracerProvider: ApiTracerProvider;
   /** Delivers everything queued (to Humanloop and the other backends); call it before a serverless handler returns. */
   forceFlush(): Promise<void>;
-  /** Ends open traced streams, delivers everything queued, and stops tracing. Safe to call more than once. */
+  /**
+   * Ends the spans of streams nobody finished reading (traced and provider
+   * streams), delivers everything queued, and stops tracing; an app's own
+   * provider (see `tracerProvider`) is flushed, not shut down. Safe to call
+   * more than once.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -99,8 +104,7 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
 
   async function stop(): Promise<void> {
     exitFlush?.uninstall();
-    endOpenCalls();
-    endPendingCalls();
+    endOpenWork();
     try {
       await provider.shutdown();
     } finally {
@@ -134,7 +138,7 @@ function joinForeignProvider(foreign: ApiTracerProvider, resolved: ResolvedRegis
     // The provider belongs to the app: flush it, never shut it down.
     shutdown: () =>
       (shutdownPromise ??= (async () => {
-        endOpenCalls();
+        endOpenWork();
         try {
           await flush();
         } finally {
@@ -144,6 +148,12 @@ function joinForeignProvider(foreign: ApiTracerProvider, resolved: ResolvedRegis
       })()),
   };
   return tracing;
+}
+
+/** Ends the spans of results nobody finished reading (traced streams, provider streams), so shutdown exports them. */
+function endOpenWork(): void {
+  endOpenCalls();
+  endPendingCalls();
 }
 
 function disabledTracing(): Tracing {
