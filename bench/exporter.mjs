@@ -86,27 +86,71 @@ export async function throughput(server, shape, spans, extra = {}) {
   return { shape, spans, stored: confirmed, completed, patches, requests, seconds, rate: Math.round(confirmed / seconds), cpuPerSpanUs, coreRate: Math.round(1e6 / cpuPerSpanUs) };
 }
 
-export async function backendDown(spans, shutdownTimeoutMillis = 2000) {
-  const server = await startServerProcess(["--faults", JSON.stringify({ status: { 503: 1 }, retryAfter: null })]);
-  const processor = new HumanloopSpanProcessor({ apiKey: server.apiKey, baseUrl: server.url, project: "bench", shutdownTimeoutMillis });
+/**
+ * 100,000 spans (traces of a parent + 9) with the backend down, measured in
+ * the calling process, which should be fresh (see {@link backendDown}).
+ * `mode` "humanloop" uses our processor; "sdk" a no-op processor, to tell the
+ * OTel SDK's own share. Returns the peak RSS growth, and the live heap growth
+ * after a full GC both before `shutdown()` (what is retained while the spans
+ * wait: the processor's index, held logs, the log-id map, the queue) and after.
+ */
+export async function backendDownHere(spans, mode = "humanloop", shutdownTimeoutMillis = 2000) {
+  const server = mode === "humanloop" ? await startServerProcess(["--faults", JSON.stringify({ status: { 503: 1 }, retryAfter: null })]) : undefined;
+  const noop = { onStart() {}, onEnd() {}, async forceFlush() {}, async shutdown() {} };
+  const processor = server ? new HumanloopSpanProcessor({ apiKey: server.apiKey, baseUrl: server.url, project: "bench", shutdownTimeoutMillis }) : noop;
   const provider = new TracerProvider({ spanProcessors: [processor] });
   const tracer = provider.getTracer("bench");
-  globalThis.gc?.();
-  const before = process.memoryUsage().rss;
+  emitTrees(tracer, 10); // load the code paths before the baseline
+  const heap = () => (globalThis.gc?.(), globalThis.gc?.(), process.memoryUsage().heapUsed);
+  const heapBefore = heap();
+  const start = process.memoryUsage();
+  const before = start.rss;
   let peak = before;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  let peakHeapTotal = start.heapTotal;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
+  };
+  const timer = setInterval(sample, 5);
   for (let done = 0; done < spans; done += 1000) {
     emitTrees(tracer, 100);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    sample();
     await new Promise((r) => setImmediate(r));
   }
+  const heapRetained = heap() - heapBefore;
   const shutdownStarted = performance.now();
   await provider.shutdown();
   const shutdownMs = Math.round(performance.now() - shutdownStarted);
   clearInterval(timer);
-  const stats = processor.stats;
-  await server.stop();
-  return { spans, rssGrowthMB: +((peak - before) / 2 ** 20).toFixed(1), dropped: stats.dropped, failed: stats.failed, shutdownMs, shutdownTimeoutMillis };
+  const heapAfterShutdown = heap() - heapBefore;
+  const stats = processor.stats ?? {};
+  await server?.stop();
+  const mb = (bytes) => +(bytes / 2 ** 20).toFixed(1);
+  return {
+    mode,
+    spans,
+    rssGrowthMB: mb(peak - before),
+    heapTotalGrowthMB: mb(peakHeapTotal - start.heapTotal),
+    heapRetainedMB: mb(heapRetained),
+    heapAfterShutdownMB: mb(heapAfterShutdown),
+    dropped: stats.dropped,
+    failed: stats.failed,
+    shutdownMs,
+    shutdownTimeoutMillis,
+  };
+}
+
+/** {@link backendDownHere} in a fresh child process (with `--expose-gc`), so earlier runs do not pre-grow the heap. */
+export async function backendDown(spans, mode = "humanloop") {
+  const child = spawn(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--backend-down", mode, String(spans)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  const [code] = await once(child, "exit");
+  if (code !== 0) throw new Error(`backend-down child exited with ${code}`);
+  return JSON.parse(out.trim().split("\n").pop());
 }
 
 export async function runExporterBench() {
@@ -132,11 +176,15 @@ export async function runExporterBench() {
     await server.stop();
   }
   const d = await backendDown(100_000);
+  const sdk = await backendDown(100_000, "sdk");
   console.log(
-    `backend down, ${d.spans} spans: peak RSS growth ${d.rssGrowthMB} MB (target < 64), dropped ${d.dropped}, given up ${d.failed}, ` +
-      `shutdown ${d.shutdownMs} ms (limit ${d.shutdownTimeoutMillis})`,
+    `backend down, ${d.spans} spans (fresh process): peak RSS growth ${d.rssGrowthMB} MB (target < 64; the OTel SDK alone, no-op processor: ${sdk.rssGrowthMB} MB), ` +
+      `live heap after GC +${d.heapRetainedMB} MB before shutdown (SDK alone +${sdk.heapRetainedMB}), +${d.heapAfterShutdownMB} MB after; ` +
+      `dropped ${d.dropped}, given up ${d.failed}, shutdown ${d.shutdownMs} ms (limit ${d.shutdownTimeoutMillis})`,
   );
-  return { throughput: results, backendDown: d };
+  return { throughput: results, backendDown: d, backendDownSdkOnly: sdk };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runExporterBench();
+if (process.argv[2] === "--backend-down") {
+  console.log(JSON.stringify(await backendDownHere(Number(process.argv[4]), process.argv[3])));
+} else if (import.meta.url === `file://${process.argv[1]}`) await runExporterBench();

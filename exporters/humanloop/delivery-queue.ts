@@ -70,10 +70,15 @@ export class DeliveryQueue {
     return this.settlement.stats;
   }
 
-  /** Counts the log `ref` as dropped without building it (see {@link refusing}). */
-  dropLog(ref: string): void {
+  /**
+   * Counts the log `ref` as dropped without building it (see {@link refusing}).
+   * With `awaited` false (no log of this process will name it as parent) the
+   * drop is remembered only briefly (see {@link LogIdRegistry.failBriefly}).
+   */
+  dropLog(ref: string, awaited = true): void {
     this.settlement.refuse("log", this.closed);
-    this.logIds.fail(ref, DROPPED);
+    if (awaited) this.logIds.fail(ref, DROPPED);
+    else this.logIds.failBriefly(ref, DROPPED);
   }
 
   /** Whether new items are refused now (queue full or shut down): callers can skip building them. */

@@ -13,6 +13,9 @@ type Listener = (state: LogState) => void;
 
 const PENDING: LogState = { status: "pending" };
 
+/** How many logs dropped at the door (nothing waiting for them) are remembered: the most recent ones. */
+export const RECENT_DROPS = 1024;
+
 /** `reference_id` -> server id, with settlement callbacks. */
 export class LogIdRegistry {
   private readonly pending = new Set<string>();
@@ -21,6 +24,12 @@ export class LogIdRegistry {
   private previous = new Map<string, LogState>();
   private readonly generationSize: number;
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Refs of logs dropped at the door that nothing waited for, newest last (a ring of {@link RECENT_DROPS}). */
+  private readonly drops: (string | undefined)[] = [];
+  private readonly dropSet = new Set<string>();
+  private dropHead = 0;
+  /** The state shared by every brief drop, and its reason. */
+  private dropState: LogState | undefined;
 
   /** @param maxSettled most settled entries remembered (at least half of them are the newest). */
   constructor(maxSettled: number) {
@@ -29,7 +38,10 @@ export class LogIdRegistry {
 
   /** The state of `ref`, or undefined when it was never queued here (or has been forgotten). */
   get(ref: string): LogState | undefined {
-    return this.pending.has(ref) ? PENDING : (this.settled.get(ref) ?? this.previous.get(ref));
+    if (this.pending.has(ref)) return PENDING;
+    const state = this.settled.get(ref) ?? this.previous.get(ref);
+    if (state !== undefined || this.dropSet.size === 0 || !this.dropSet.has(ref)) return state;
+    return this.dropState;
   }
 
   /** `ref` has been queued for creation. */
@@ -45,6 +57,24 @@ export class LogIdRegistry {
   /** `ref` will never be stored, because of `reason`. */
   fail(ref: string, reason: string): void {
     this.settle(ref, { status: "failed", reason });
+  }
+
+  /**
+   * `ref` was dropped at the door (queue full) before anything queued or
+   * awaited it: remembered among the {@link RECENT_DROPS} latest drops only,
+   * so that a backend outage does not fill the registry (and the heap) with
+   * one entry per dropped span. A log that is pending or awaited is failed
+   * as by {@link fail}.
+   */
+  failBriefly(ref: string, reason: string): void {
+    if (this.pending.has(ref) || this.listeners.has(ref) || this.settled.has(ref) || this.previous.has(ref)) return this.fail(ref, reason);
+    if (this.dropState === undefined || (this.dropState as { reason: string }).reason !== reason) this.dropState = { status: "failed", reason };
+    if (this.dropSet.has(ref)) return;
+    const old = this.drops[this.dropHead];
+    if (old !== undefined) this.dropSet.delete(old);
+    this.drops[this.dropHead] = ref;
+    this.dropSet.add(ref);
+    this.dropHead = (this.dropHead + 1) % RECENT_DROPS;
   }
 
   /** Calls `listener` once `ref` settles; returns an unsubscribe function. */

@@ -124,8 +124,9 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
       }
       const parentRef = node?.ancestorRef;
       if (queue.refusing && !queue.logIds.get(ref)) {
-        // it would be dropped: count it without mapping it (cheap when the backend is down)
-        queue.dropLog(ref);
+        // it would be dropped: count it without mapping it (cheap when the backend is down); remember it
+        // for long only when a log may name it as parent (a child still open, or held ones going on now)
+        queue.dropLog(ref, !node || node.openChildren > 0 || held.length > 0);
         return this.deliver(held, parentRef);
       }
       const log = toLogRequest(span, kind, parentRef ? { parentReferenceId: parentRef } : {}, this.defaults);
