@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { HumanloopTestServer } from "../exporters/testing/index.js";
 import { runNode } from "./fixtures/spawn-node.js";
@@ -51,3 +53,25 @@ it("on SIGTERM with the app's own handler: flushes and leaves exiting to the app
   expect(sessionLogs("exit-sigterm-app-handler")).toHaveLength(2);
   expect(otlpSpans("exit-sigterm-app-handler")).toHaveLength(2);
 });
+
+it("on SIGTERM with a backend that never answers: ends by the signal within the exit limit (5 s by default)", async () => {
+  const silent = createServer(() => {}); // accepts requests, never answers
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  let sentAt = 0;
+  try {
+    const r = await runNode(["test/fixtures/exit-app.mjs", "sigterm"], { ...env(), HUMANLOOP_BASE_URL: `${base}/v4`, OTEL_EXPORTER_OTLP_ENDPOINT: base }, (out, child) => {
+      if (out.includes("ready") && sentAt === 0) {
+        sentAt = Date.now();
+        child.kill("SIGTERM");
+      }
+    });
+    const waited = Date.now() - sentAt;
+    expect(r.signal, r.stderr).toBe("SIGTERM");
+    // The exporter alone would wait its own shutdown limit (10 s) or retry for 30 s; the exit flush cuts it at 5 s.
+    expect(waited).toBeLessThan(9_000);
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+}, 30_000);
