@@ -17,6 +17,22 @@ const SHUTDOWN_RESERVE_MILLIS = 50;
 const DROPPED = "dropped: the delivery queue was full or shut down";
 
 /**
+ * Points a queued (serialized, not yet ready) log at another parent, or at
+ * none with the reason in its metadata. Rare (a parent that is not logged
+ * or failed), so the text is parsed and written again.
+ */
+function relink(item: CreateItem, parent: string | undefined, unlinkedReason: string | undefined): void {
+  const log = JSON.parse(item.json) as LogRequest;
+  if (parent === undefined) delete log.parent_reference_id;
+  else log.parent_reference_id = parent;
+  if (unlinkedReason !== undefined) log.metadata = { ...log.metadata, [UNLINKED_REASON_KEY]: unlinkedReason };
+  item.json = JSON.stringify(log);
+  item.bytes = undefined;
+  if (parent === undefined) delete item.parent;
+  else item.parent = parent;
+}
+
+/**
  * The dependency-aware delivery queue. Items are log creations (batched into
  * `POST /logs`), completions (`PATCH /logs?reference_id=`) and feedback
  * (`POST /feedback`). Each waits until the log it depends on (the parent, or
@@ -94,7 +110,9 @@ export class DeliveryQueue {
       return false;
     }
     this.logIds.markPending(log.reference_id);
-    this.route({ kind: "create", ref: log.reference_id, log, epoch }, log.parent_reference_id);
+    const item: CreateItem = { kind: "create", ref: log.reference_id, json: JSON.stringify(log), epoch };
+    if (log.parent_reference_id !== undefined) item.parent = log.parent_reference_id;
+    this.route(item, item.parent);
     this.pump();
     return true;
   }
@@ -166,8 +184,7 @@ export class DeliveryQueue {
         this.settlement.giveUp(item, `${from} is not a logged span`);
         continue;
       }
-      if (to === undefined) delete item.log?.parent_reference_id;
-      else if (item.log) item.log.parent_reference_id = to; // parked items are not serialized yet: they have their log
+      relink(item, to, undefined);
       this.route(item, to);
     }
     this.pump();
@@ -192,9 +209,8 @@ export class DeliveryQueue {
   }
 
   private dependencyFailed(item: Item, reason: string): void {
-    if (item.kind === "create" && item.log) {
-      delete item.log.parent_reference_id;
-      item.log.metadata = { ...item.log.metadata, [UNLINKED_REASON_KEY]: `parent log not stored: ${reason}` };
+    if (item.kind === "create") {
+      relink(item, undefined, `parent log not stored: ${reason}`);
       this.stats.unlinked++;
       return this.makeReady(item);
     }
@@ -205,11 +221,7 @@ export class DeliveryQueue {
   private makeReady(item: Item): void {
     item.deadline ??= Date.now() + this.options.retryDeadlineMillis;
     if (item.kind === "create") {
-      if (item.json === undefined) {
-        item.json = JSON.stringify(item.log);
-        item.log = undefined;
-        item.bytes = Buffer.byteLength(item.json);
-      }
+      item.bytes ??= Buffer.byteLength(item.json);
       this.readyLogs.push(item);
     } else this.readyOther.push(item);
   }

@@ -1,4 +1,4 @@
-import type { FeedbackBody, LogCompletion, LogRequest } from "./types.js";
+import type { FeedbackBody, LogCompletion } from "./types.js";
 
 /** What every queued item carries. */
 interface Common {
@@ -14,10 +14,12 @@ interface Common {
 
 /**
  * A log creation, batched into `POST /logs`. `json` is its body text,
- * serialized once when it becomes ready, `bytes` its UTF-8 size; `log` is
- * then let go (a full queue holds text, not object graphs).
+ * serialized once when it is queued (a full queue, parked logs included,
+ * holds text, not object graphs), `bytes` its UTF-8 size (counted when it
+ * becomes ready); `parent` is its `parent_reference_id`, kept beside the
+ * text so waiting for the parent needs no parsing.
  */
-export type CreateItem = { kind: "create"; ref: string; log?: LogRequest; json?: string; bytes?: number; solo?: boolean } & Common;
+export type CreateItem = { kind: "create"; ref: string; parent?: string; json: string; bytes?: number; solo?: boolean } & Common;
 /** Output/error/duration of a log sent early: `PATCH /logs?reference_id=`. */
 export type CompleteItem = { kind: "complete"; ref: string; body: LogCompletion } & Common;
 /** Feedback for a log: `POST /feedback`, settling the caller's promise. */
@@ -28,7 +30,7 @@ export type Item = CreateItem | CompleteItem | FeedbackItem;
 
 /** The log an item waits for: a creation waits for its parent, the others for their own log. */
 export function dependencyOf(item: Item): string | undefined {
-  return item.kind === "create" ? item.log?.parent_reference_id : item.ref;
+  return item.kind === "create" ? item.parent : item.ref;
 }
 
 /** Counters of what the queue did, for tests and diagnostics. */
