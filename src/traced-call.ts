@@ -101,7 +101,8 @@ export function endOpenCalls(): void {
  * What the caller gets back from a traced function that returned `result`,
  * with the span's end wired to it: a native promise is chained (so an
  * unhandled rejection stays unhandled), a promise subclass such as an SDK's
- * `APIPromise` is returned as is (so its extra methods keep working), and
+ * `APIPromise` is returned as is (so its extra methods keep working; see
+ * {@link followPromiseSubclass} for its rejections), and
  * generators and streams keep the span open until they are consumed.
  */
 export function settle(result: unknown, call: TracedCall): unknown {
@@ -116,10 +117,7 @@ export function settle(result: unknown, call: TracedCall): unknown {
           },
         );
       }
-      result.then(
-        (value: unknown) => settleValue(value, call),
-        (err: unknown) => call.error(err),
-      );
+      followPromiseSubclass(result, call);
       return result;
     }
     return settleValue(result, call);
@@ -128,6 +126,42 @@ export function settle(result: unknown, call: TracedCall): unknown {
     call.done(undefined);
     return result;
   }
+}
+
+/**
+ * Ends the span when a promise subclass (an SDK's `APIPromise`) settles,
+ * returning the caller the same object. Observing it marks it handled, so
+ * when it rejects and the caller has not taken it (`await`, `then`, `catch`
+ * and `finally` all go through its `then`) by the end of that turn, the
+ * rejection is raised again, with the same reason, as the unhandled
+ * rejection it would have been.
+ */
+function followPromiseSubclass(result: Promise<unknown>, call: TracedCall): void {
+  const then = result.then as (this: unknown, ...args: unknown[]) => unknown;
+  let taken = false;
+  try {
+    Object.defineProperty(result, "then", {
+      configurable: true,
+      writable: true,
+      value: function (this: unknown, ...args: unknown[]) {
+        taken = true;
+        return then.apply(this, args);
+      },
+    });
+  } catch {
+    taken = true; // cannot tell whether the caller takes it: never raise
+  }
+  then.call(
+    result,
+    (value: unknown) => settleValue(value, call),
+    (err: unknown) => {
+      call.error(err);
+      // Decided after the current turn, as Node decides: a handler attached meanwhile counts.
+      setImmediate(() => {
+        if (!taken) void Promise.reject(err);
+      });
+    },
+  );
 }
 
 function settleValue(value: unknown, call: TracedCall): unknown {

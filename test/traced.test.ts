@@ -110,6 +110,36 @@ describe("traced(fn)", () => {
     await new Promise((r) => setImmediate(r));
     expect(byName("sdk").attributes["humanloop.output"]).toBe("done");
   });
+
+  it("a rejected Promise subclass nobody handles is still an unhandled rejection, with the same reason; a handled one is not", async () => {
+    class SdkPromise<T> extends Promise<T> {}
+    const seen: unknown[] = [];
+    // Take vitest's own listeners off while the process sees our rejections.
+    const saved = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", (reason) => seen.push(reason));
+    const settleAll = () => new Promise((r) => setTimeout(r, 20));
+    try {
+      const lost = new Error("nobody listens");
+      const forgotten = traced(() => SdkPromise.reject(lost) as SdkPromise<never>, { name: "forgotten" });
+      const out = forgotten();
+      expect(out).toBeInstanceOf(SdkPromise);
+      await settleAll();
+      expect(seen).toEqual([lost]);
+      expect(byName("forgotten").status.code).toBe(SpanStatusCode.ERROR);
+
+      seen.length = 0;
+      const handled = new Error("handled");
+      const awaited = traced(() => SdkPromise.reject(handled) as SdkPromise<never>, { name: "awaited" });
+      await expect(awaited()).rejects.toBe(handled);
+      void traced(() => SdkPromise.reject(handled) as SdkPromise<never>, { name: "caught" })().catch(() => undefined);
+      await settleAll();
+      expect(seen).toEqual([]);
+    } finally {
+      process.removeAllListeners("unhandledRejection");
+      for (const listener of saved) process.on("unhandledRejection", listener);
+    }
+  });
 });
 
 describe("generators and streams", () => {
