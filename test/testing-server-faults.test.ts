@@ -155,4 +155,15 @@ describe("random faults", () => {
     await post(server, [log(), log(), log()]);
     expect(server.stats.maxBatchSize).toBe(3);
   });
+
+  it("refuses malformed faults with a message saying what is wrong, instead of injecting nothing", async () => {
+    await expect(HumanloopTestServer.start({ faults: { rest: 0.5 } as never })).rejects.toThrow(/unknown field "rest" \(expected status, retryAfter, reset, latency, path\)/);
+    const server = await start();
+    expect(() => server.setFaults({ status: { 404: 0.5 } } as never)).toThrow(/status 404 cannot be injected/);
+    expect(() => server.setFaults({ status: { 503: 5 } })).toThrow(/rate of status 503 must be a number in \[0, 1\]/);
+    expect(() => server.setFaults({ status: { 503: 0.6, 500: 0.6 } })).toThrow(/add up to 1.2, more than 1/);
+    expect(() => server.setFaults({ reset: -1 })).toThrow(/"reset" must be a number in \[0, 1\]/);
+    expect(() => server.setFaults({ latency: [40, 20] })).toThrow(/"latency" must be milliseconds/);
+    expect(() => server.setFaults({ retryAfter: "1" } as never)).toThrow(/"retryAfter" must be seconds/);
+  });
 });

@@ -120,6 +120,8 @@ describe("CLI", () => {
     expect(() => parseCliArgs(["--port", "x"])).toThrow(/non-negative integer/);
     expect(() => parseCliArgs(["--nope"])).toThrow(/unknown option/);
     expect(() => parseCliArgs(["--api-key"])).toThrow(/needs a value/);
+    expect(() => parseCliArgs(["--faults", "{reset:1}"])).toThrow(/--faults must be JSON like/);
+    expect(() => parseCliArgs(["--faults", '{"rest":1}'])).toThrow(/unknown field "rest"/);
   });
 
   it("runs in-process: prints one line with the URL and answers", async () => {

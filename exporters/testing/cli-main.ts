@@ -2,7 +2,7 @@
  * The `humanloop-otel-server` command, as functions that can run in-process:
  * parse arguments, start the server, print its URL.
  */
-import type { Faults } from "./faults.js";
+import { checkFaults, type Faults } from "./faults.js";
 import { HumanloopTestServer } from "./server.js";
 
 /** Options read from the command line. */
@@ -47,9 +47,19 @@ export function parseCliArgs(argv: string[]): CliOptions {
       options[flag === "--port" ? "port" : "seed"] = n;
     } else if (flag === "--host") options.host = value;
     else if (flag === "--api-key") options.apiKey = value;
-    else options.faults = JSON.parse(value) as Faults;
+    else options.faults = parseFaults(value);
   }
   return options;
+}
+
+function parseFaults(text: string): Faults {
+  let faults: unknown;
+  try {
+    faults = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--faults must be JSON like '{"status":{"503":0.1},"reset":0.05}': ${(error as Error).message}`);
+  }
+  return checkFaults(faults);
 }
 
 /** A started CLI server. */

@@ -55,6 +55,44 @@ function pathMatches(filter: string | RegExp | undefined, path: string): boolean
 }
 
 const STATUSES: FaultStatus[] = [429, 500, 502, 503, 504];
+const FAULT_KEYS = new Set(["status", "retryAfter", "reset", "latency", "path"]);
+
+function isRate(value: unknown): value is number {
+  return typeof value === "number" && value >= 0 && value <= 1;
+}
+
+function isMillis(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0;
+}
+
+/** Throws a `TypeError` naming what is wrong with `faults`, so a typo never means "no faults" silently. */
+export function checkFaults(faults: unknown): Faults {
+  const fail = (msg: string): never => {
+    throw new TypeError(`humanloop-otel/testing faults: ${msg}`);
+  };
+  if (faults === null || typeof faults !== "object" || Array.isArray(faults)) fail(`expected an object like { status: { 503: 0.1 }, reset: 0.05 }, got ${JSON.stringify(faults)}`);
+  const f = faults as Record<string, unknown>;
+  for (const key of Object.keys(f)) if (!FAULT_KEYS.has(key)) fail(`unknown field "${key}" (expected ${[...FAULT_KEYS].join(", ")})`);
+  if (f.status !== undefined) {
+    if (f.status === null || typeof f.status !== "object") fail(`"status" must be an object of rates like { 503: 0.1 }`);
+    let sum = 0;
+    for (const [code, rate] of Object.entries(f.status as object)) {
+      if (!STATUSES.includes(Number(code) as FaultStatus)) fail(`status ${code} cannot be injected (use ${STATUSES.join(", ")}; failNext() takes any status)`);
+      if (!isRate(rate)) fail(`the rate of status ${code} must be a number in [0, 1], got ${JSON.stringify(rate)}`);
+      sum += rate as number;
+    }
+    if (sum > 1 + 1e-9) fail(`the status rates add up to ${sum}, more than 1`);
+  }
+  if (f.reset !== undefined && !isRate(f.reset)) fail(`"reset" must be a number in [0, 1], got ${JSON.stringify(f.reset)}`);
+  if (f.retryAfter !== undefined && f.retryAfter !== null && !isMillis(f.retryAfter)) fail(`"retryAfter" must be seconds >= 0 or null, got ${JSON.stringify(f.retryAfter)}`);
+  const latency = f.latency;
+  if (latency !== undefined && !isMillis(latency)) {
+    const range = Array.isArray(latency) && latency.length === 2 && isMillis(latency[0]) && isMillis(latency[1]) && latency[0] <= latency[1];
+    if (!range) fail(`"latency" must be milliseconds >= 0 or a range [min, max], got ${JSON.stringify(latency)}`);
+  }
+  if (f.path !== undefined && typeof f.path !== "string" && !(f.path instanceof RegExp)) fail(`"path" must be a string prefix or a RegExp`);
+  return faults as Faults;
+}
 
 /** Decides, request by request, which fault (if any) applies. */
 export class FaultPlan {
@@ -65,13 +103,13 @@ export class FaultPlan {
 
   constructor(faults: Faults = {}, seed = 1) {
     this.seed = seed;
-    this.faults = faults;
+    this.faults = checkFaults(faults);
     this.random = mulberry32(seed);
   }
 
-  /** Replaces the random faults; with `seed`, also restarts the sequence from it. */
+  /** Replaces the random faults; with `seed`, also restarts the sequence from it. Throws a `TypeError` for malformed faults. */
   set(faults: Faults, seed?: number): void {
-    this.faults = faults;
+    this.faults = checkFaults(faults);
     if (seed !== undefined) this.random = mulberry32(seed);
   }
 

@@ -59,6 +59,7 @@ export class HumanloopTestServer {
   /** Starts a server and resolves once it listens. */
   static async start(options: HumanloopTestServerOptions = {}): Promise<HumanloopTestServer> {
     const host = options.host ?? "127.0.0.1";
+    const faults = new FaultPlan(options.faults, options.seed ?? 1); // malformed faults throw before anything listens
     // Idle keep-alive sockets outlive any client's pool timeout, so a client never
     // races the server's idle close (a spurious ECONNRESET); close() ends them all.
     const server = createServer({ keepAliveTimeout: 65_000 });
@@ -75,7 +76,7 @@ export class HumanloopTestServer {
       server,
       `http://${urlHost}:${port}/v4`,
       options.apiKey ?? "test-key",
-      new FaultPlan(options.faults, options.seed ?? 1),
+      faults,
     );
     server.on("request", (req, res) => instance.route(req, res));
     return instance;
