@@ -57,7 +57,7 @@ function parseFaults(text: string): Faults {
   try {
     faults = JSON.parse(text);
   } catch (error) {
-    throw new Error(`--faults must be JSON like '{"status":{"503":0.1},"reset":0.05}': ${(error as Error).message}`);
+    throw new Error(`--faults must be JSON like '{"status":{"503":0.1},"reset":0.05}': ${(error as Error).message}`, { cause: error });
   }
   return checkFaults(faults);
 }
