@@ -6,6 +6,7 @@ import type { LogKind } from "../span-filter.js";
 import type { ChatMessage, LogCompletion, LogFeedback, LogRequest } from "../types.js";
 import { asText, countAttr, isRecord, jsonAttr, numberAttr, objectAttr, stringAttr } from "./json.js";
 import { fromFlattened, fromGenAIMessages, fromVercelMessages, outputTextOf, systemMessage, vercelOutputMessage } from "./messages.js";
+import { fastTextMessages } from "./fast-messages.js";
 import { modelConfigOf } from "./model-config.js";
 
 /**
@@ -45,9 +46,25 @@ export function projectOf(span: Pick<MappableSpan, "attributes" | "resource">, d
   return "default";
 }
 
-/** RFC 3339 time of an OTel `HrTime`. */
+/** Epoch ms of the minute whose `YYYY-MM-DDTHH:MM:` prefix is cached (spans of one minute share it). */
+let prefixMinute = NaN;
+let prefix = "";
+/** 10000-01-01: from there on `toISOString` writes an extended year. */
+const MAX_PLAIN_MS = 253_402_300_800_000;
+
+/** RFC 3339 time of an OTel `HrTime` (as `Date.prototype.toISOString` writes it; the minute's text is reused). */
 export function rfc3339(hr: [number, number]): string {
-  return new Date(hrTimeToMilliseconds(hr)).toISOString();
+  const ms = Math.trunc(hrTimeToMilliseconds(hr)); // as `new Date(ms)` truncates
+  if (!(ms >= 0 && ms < MAX_PLAIN_MS)) return new Date(ms).toISOString();
+  const inMinute = ms % 60_000;
+  const minute = ms - inMinute;
+  if (minute !== prefixMinute) {
+    prefix = new Date(minute).toISOString().slice(0, 17);
+    prefixMinute = minute;
+  }
+  const seconds = (inMinute / 1000) | 0;
+  const millis = inMinute - seconds * 1000;
+  return `${prefix}${seconds < 10 ? "0" : ""}${seconds}.${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
 }
 
 /** The log's error text from the span status or its `exception` event, if it failed. */
@@ -98,8 +115,14 @@ function metadataOf(attributes: Attributes, kind: LogKind): Record<string, unkno
   return metadata;
 }
 
+/** GenAI messages of a JSON attribute: the cheap path for text-only ones, else parsed and reshaped. */
+function genAIMessagesOf(attributes: Attributes, key: string): ChatMessage[] {
+  const raw = attributes[key];
+  return (typeof raw === "string" ? fastTextMessages(raw) : undefined) ?? fromGenAIMessages(jsonAttr(attributes, key));
+}
+
 function inputMessagesOf(attributes: Attributes): ChatMessage[] {
-  let messages = fromGenAIMessages(jsonAttr(attributes, GenAI.INPUT_MESSAGES));
+  let messages = genAIMessagesOf(attributes, GenAI.INPUT_MESSAGES);
   if (messages.length === 0) messages = fromFlattened(attributes, "gen_ai.prompt");
   if (messages.length === 0) messages = fromVercelMessages(jsonAttr(attributes, "ai.prompt.messages"));
   const system = systemMessage(attributes);
@@ -108,7 +131,7 @@ function inputMessagesOf(attributes: Attributes): ChatMessage[] {
 }
 
 function outputMessageOf(attributes: Attributes): ChatMessage | undefined {
-  const fromSemconv = fromGenAIMessages(jsonAttr(attributes, GenAI.OUTPUT_MESSAGES)).find((m) => m.role === "assistant");
+  const fromSemconv = genAIMessagesOf(attributes, GenAI.OUTPUT_MESSAGES).find((m) => m.role === "assistant");
   return fromSemconv ?? fromFlattened(attributes, "gen_ai.completion")[0] ?? vercelOutputMessage(attributes);
 }
 

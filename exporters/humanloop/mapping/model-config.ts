@@ -54,14 +54,21 @@ const MAX_MAPPED = 256;
 
 /** Maps a raw provider and model to Humanloop's enum; see the module comment for the rule. */
 export function mapProvider(raw: string | undefined, model: string): MappedProvider {
-  if (raw === undefined) return {};
+  return { ...knownProvider(raw, model) };
+}
+
+const NONE: Readonly<MappedProvider> = Object.freeze({});
+
+/** {@link mapProvider}'s shared (cached, read-only) answer: no copy per span. */
+function knownProvider(raw: string | undefined, model: string): Readonly<MappedProvider> {
+  if (raw === undefined) return NONE;
   const key = `${raw}\u0000${model}`;
   const known = mapped.get(key);
-  if (known) return { ...known };
-  const result = computeProvider(raw, model);
+  if (known) return known;
+  const result = Object.freeze(computeProvider(raw, model));
   if (mapped.size >= MAX_MAPPED) mapped.clear();
   mapped.set(key, result);
-  return { ...result };
+  return result;
 }
 
 function computeProvider(raw: string, model: string): MappedProvider {
@@ -120,7 +127,7 @@ export function modelConfigOf(attributes: Attributes): ModelConfig {
   const model = modelOf(attributes);
   const config: ModelConfig = { type: "model", model };
   const other: Record<string, unknown> = {};
-  const provider = mapProvider(rawProviderOf(attributes), model);
+  const provider = knownProvider(rawProviderOf(attributes), model);
   if (provider.provider) config.provider = provider.provider;
   if (provider.platform) other.platform = provider.platform;
   if (provider.unmapped) other.provider = provider.unmapped;
