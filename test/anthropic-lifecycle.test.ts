@@ -99,6 +99,29 @@ describe("stream endings", () => {
     expect(ids.sort()).toEqual(messages.map((m) => m.id).sort());
   });
 
+  it("is not ended early by garbage collection when the caller takes the call after a macrotask", async () => {
+    // The response waits for the gate, so garbage is collected while the request is in flight.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const gatedFetch = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      await gate;
+      return fetch(url, init);
+    };
+    const gated = new AnthropicClient({ apiKey: "test-key", baseURL: h.server.url, maxRetries: 0, fetch: gatedFetch });
+    // The promise stays untaken past the ownership check; then the async function
+    // hands it on (`return p` keeps only the promise `then` returned, not `p`).
+    const message = (async () => {
+      const p = gated.messages.create(params);
+      await new Promise((r) => setTimeout(r, 20));
+      return p;
+    })();
+    await collect();
+    expect(h.exporter.getFinishedSpans()).toHaveLength(0);
+    open();
+    const result = await message;
+    expect(onlySpan(h.exporter).attributes["gen_ai.response.id"]).toBe(result.id);
+  });
+
   it("ends a promise never awaited, and a stream never read, at garbage collection", async () => {
     h.server.reply({ kind: "message" }, longText);
     void client.messages.create(params);

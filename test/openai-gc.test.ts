@@ -44,3 +44,31 @@ it("a call never awaited ends its span at garbage collection", async () => {
   await collect();
   expect(h.spans().map((s) => s.name)).toEqual(["embeddings e"]);
 });
+
+it("a call taken after a macrotask is not ended by garbage collection while the caller awaits it", async () => {
+  h.exporter.reset();
+  // The response waits for the gate, so garbage is collected while the request is in flight.
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const gatedFetch = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    await gate;
+    return fetch(url, init);
+  };
+  const client = new SDKS[0].mod.OpenAI({ apiKey: "k", baseURL: h.server.url, maxRetries: 0, fetch: gatedFetch });
+  // The promise stays untaken past the ownership check; then the async function
+  // hands it on (`return p` keeps only the promise `then` returned, not `p`).
+  const completion = (async () => {
+    const p = client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] });
+    await tick(20);
+    return p;
+  })();
+  for (let i = 0; i < 5; i++) {
+    gc();
+    await tick(20);
+  }
+  expect(h.spans()).toHaveLength(0);
+  open();
+  const result = await completion;
+  expect(h.spans()).toHaveLength(1);
+  expect(h.spans()[0]!.attributes[GenAI.RESPONSE_ID]).toBe(result.id);
+});

@@ -20,7 +20,7 @@ afterEach(() => {
 
 const json = (v: unknown) => JSON.parse(String(v)) as unknown;
 
-describe.each(SDKS)("openai $major", ({ mod }) => {
+describe.each(SDKS)("openai $major", ({ major, mod }) => {
   const client = () => new mod.OpenAI({ apiKey: "k", baseURL: h.server.url, maxRetries: 0 });
 
   it("chat.completions.create: one CLIENT span with request, response, usage and messages", async () => {
@@ -166,6 +166,24 @@ describe.each(SDKS)("openai $major", ({ mod }) => {
     expect(spans).toHaveLength(4);
     expect(json(spans[2]!.attributes[GenAI.OUTPUT_MESSAGES])).toEqual([{ role: "assistant", parts: [{ type: "text", content: "Hello there" }], finish_reason: "stop" }]);
     expect(json(spans[3]!.attributes[GenAI.OUTPUT_MESSAGES])).toEqual([{ role: "assistant", parts: [{ type: "text", content: "Hello there" }], finish_reason: "stop" }]);
+  });
+
+  it("records the messages as sent, even when the caller adds to them before the span ends", async () => {
+    const messages: { role: "user" | "assistant"; content: string; name?: string }[] = [{ role: "user", content: "x", name: "ann" }];
+    const stream = await client().chat.completions.create({ model: "m", messages, stream: true });
+    messages.push({ role: "assistant", content: "changed" });
+    for await (const _ of stream);
+    const [span] = h.spans();
+    expect(json(span!.attributes[GenAI.INPUT_MESSAGES])).toEqual([{ role: "user", parts: [{ type: "text", content: "x" }], name: "ann" }]);
+  });
+
+  it("the promise handed back is the SDK's: instanceof and constructor as without instrumentation", async () => {
+    const p = client().chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] });
+    const { APIPromise } = await import(`${major === 7 ? "openai" : `openai${major}`}/core/api-promise`);
+    expect(p).toBeInstanceOf(APIPromise);
+    expect(p.constructor).toBe(APIPromise);
+    await p;
+    expect(h.spans()).toHaveLength(1);
   });
 
   it("chat.completions.stream() and parse() helpers: exactly one span each", async () => {

@@ -13,7 +13,6 @@ import { CallSpan, traceApiPromise, traceStream } from "../shared/index.js";
 import { clientAttributes, type AnthropicClientLike } from "./client-attributes.js";
 import { requestContentAttributes, requestParamAttributes } from "./request-attributes.js";
 import { responseAttributes, type ResponseMessage } from "./response-attributes.js";
-import { keepProxyAlive } from "./keep-alive.js";
 import { hasSdkTracing, withoutSdkSpans } from "./sdk-tracing.js";
 import { MessageAccumulator } from "./stream-accumulator.js";
 import { truncatedKeys } from "./truncation.js";
@@ -99,7 +98,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
       call.finish();
     };
     try {
-      return keepProxyAlive(promise, traceApiPromise(promise, call, onValue));
+      return traceApiPromise(promise, call, onValue);
     } catch (err) {
       diag.error("humanloop-otel: could not follow an Anthropic call; it is not traced", err);
       call.finish();

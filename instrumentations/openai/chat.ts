@@ -1,7 +1,7 @@
 import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, type GenAIMessage, type GenAIPart, type GenAIToolDefinition } from "../../src/attributes.js";
 import {
-  isObject, numberParam, parseArguments, setJson, setResponseIdentity, setUsage, stopParam, uriPart,
+  isObject, numberParam, parseArguments, setJson, setJsonText, setResponseIdentity, textMessageJson, setUsage, stopParam, uriPart,
   type Endpoint, type Json, type StreamAccumulator,
 } from "./common.js";
 
@@ -22,7 +22,11 @@ export const chatEndpoint: Endpoint = {
     if (typeof body.service_tier === "string") attrs[GenAI.OPENAI_REQUEST_SERVICE_TIER] = body.service_tier;
   },
   requestContent(body, span) {
-    if (Array.isArray(body.messages)) setJson(span, GenAI.INPUT_MESSAGES, body.messages.map(inputMessage));
+    if (Array.isArray(body.messages)) {
+      const text = textMessagesJson(body.messages);
+      if (text !== undefined) setJsonText(span, GenAI.INPUT_MESSAGES, text);
+      else setJson(span, GenAI.INPUT_MESSAGES, body.messages.map(inputMessage));
+    }
     if (Array.isArray(body.tools) && body.tools.length > 0) setJson(span, GenAI.TOOL_DEFINITIONS, body.tools.map(toolDefinition));
   },
   result(value, span, capture) {
@@ -31,6 +35,13 @@ export const chatEndpoint: Endpoint = {
     const choices = Array.isArray(value.choices) ? (value.choices as unknown[]).filter(isObject) : [];
     const reasons = choices.map((c) => (typeof c.finish_reason === "string" ? c.finish_reason : "")).filter(Boolean);
     if (reasons.length > 0) span.setAttribute(GenAI.RESPONSE_FINISH_REASONS, reasons);
+    if (capture && choices.length === 1 && isObject(choices[0]!.message)) {
+      const text = textOutputJson(choices[0]!.message, choices[0]!.finish_reason);
+      if (text !== undefined) {
+        setJsonText(span, GenAI.OUTPUT_MESSAGES, `[${text}]`);
+        return;
+      }
+    }
     if (capture && choices.length > 0) {
       setJson(span, GenAI.OUTPUT_MESSAGES, choices.map((c) => outputMessage(isObject(c.message) ? c.message : {}, c.finish_reason)));
     }
@@ -73,6 +84,28 @@ function toolCallParts(toolCalls: unknown): GenAIPart[] {
     parts.push({ type: "tool_call", id, name: String(fn.name ?? ""), arguments: parseArguments(fn.arguments ?? fn.input) });
   }
   return parts;
+}
+
+/** The input messages' JSON when every one is plain text (the common case), else undefined. */
+function textMessagesJson(messages: unknown[]): string | undefined {
+  let out = "[";
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (!isObject(m)) return undefined;
+    const { role, content, name } = m;
+    if (typeof role !== "string" || role === "tool" || typeof content !== "string" || Array.isArray(m.tool_calls)) return undefined;
+    if (role === "assistant" && isObject(m.function_call)) return undefined;
+    if (i > 0) out += ",";
+    out += textMessageJson(role, content, typeof name === "string" ? `,"name":${JSON.stringify(name)}` : "");
+  }
+  return `${out}]`;
+}
+
+/** A text-only output message's JSON (what {@link outputMessage} gives, serialized), else undefined. */
+function textOutputJson(message: Json, finishReason: unknown): string | undefined {
+  if (typeof message.content !== "string" || Array.isArray(message.tool_calls)) return undefined;
+  if (typeof message.refusal === "string" && message.refusal) return undefined;
+  return textMessageJson("assistant", message.content, typeof finishReason === "string" ? `,"finish_reason":${JSON.stringify(finishReason)}` : "");
 }
 
 function inputMessage(m: unknown): GenAIMessage {
@@ -157,6 +190,15 @@ class ChatStream implements StreamAccumulator {
     for (const c of this.choices) if (c?.finish) reasons.push(c.finish);
     if (reasons.length > 0) span.setAttribute(GenAI.RESPONSE_FINISH_REASONS, reasons);
     if (!capture || this.choices.length === 0) return;
+    const only = this.choices.length === 1 ? this.choices[0] : undefined;
+    if (only && !only.tools && only.refusal.length === 0 && only.text.length > 0) {
+      const text = only.text.join("");
+      if (text) {
+        const finish = only.finish ? `,"finish_reason":${JSON.stringify(only.finish)}` : "";
+        setJsonText(span, GenAI.OUTPUT_MESSAGES, `[${textMessageJson("assistant", text, finish)}]`);
+        return;
+      }
+    }
     const messages = this.choices.map((c): GenAIMessage => {
       const parts: GenAIPart[] = [];
       const text = c?.text.join("");

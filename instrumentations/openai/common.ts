@@ -81,6 +81,19 @@ export function setJson(span: Span, attribute: string, value: unknown): void {
   span.setAttribute(attribute, text === undefined ? captureJson(value, attribute) : applyPolicy(text, attribute));
 }
 
+/** Content already serialized as JSON text by this module, under the content policy. */
+export function setJsonText(span: Span, attribute: string, text: string): void {
+  span.setAttribute(attribute, applyPolicy(text, attribute));
+}
+
+/**
+ * The JSON of a text-only message, `{"role":…,"parts":[{"type":"text","content":…}]…}`,
+ * exactly as `JSON.stringify` writes the message object, built without it.
+ */
+export function textMessageJson(role: string, content: string, extra = ""): string {
+  return `{"role":${JSON.stringify(role)},"parts":[{"type":"text","content":${JSON.stringify(content)}}]${extra}}`;
+}
+
 /** A tool call's `arguments` string as JSON when it parses, else the string. */
 export function parseArguments(args: unknown): unknown {
   if (typeof args !== "string") return args;

@@ -69,14 +69,23 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
     }
     let call: CallSpan;
     let capture: boolean;
+    let recording = true;
     let runCtx: Context;
     const streamed = body.stream === true;
     let acc: StreamAccumulator | undefined;
     try {
       capture = tracer.captureContent();
       const span = startSpan(tracer, endpoint, body, clientInfo(this), ctx);
-      if (capture && span.isRecording()) endpoint.requestContent(body, span);
-      call = new CallSpan(span, () => acc?.write(span, capture));
+      recording = span.isRecording();
+      if (!recording) capture = false;
+      // Content is serialized when the span ends, from the request as it was sent.
+      const request = capture ? snapshot(body) : undefined;
+      call = new CallSpan(
+        span,
+        () => acc?.write(span, capture),
+        request && (() => endpoint.requestContent(request, span)),
+        streamed,
+      );
       runCtx = trace.setSpan(ctx, span);
       // Another instrumentation wrapped inside us: keep its span out, so there is one span per call.
       if (foreignInside) runCtx = suppressTracing(runCtx);
@@ -102,10 +111,25 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
         if (traceStream(value, c, acc)) return;
         acc = undefined;
       }
-      if (isObject(value)) endpoint.result(value, c.span, capture);
+      if (recording && isObject(value)) endpoint.result(value, c.span, capture);
       c.finish();
     });
   };
+}
+
+/**
+ * A copy of the request body that later changes to it, or to its arrays
+ * (`messages.push(reply)` while streaming), do not reach. Content is
+ * serialized from it when the span ends (only for spans that record), so
+ * a message object changed in place before then shows its new content.
+ */
+function snapshot(body: Json): Json {
+  const copy: Json = {};
+  for (const key in body) {
+    const v = body[key];
+    copy[key] = Array.isArray(v) ? v.slice() : v;
+  }
+  return copy;
 }
 
 function startSpan(tracer: CreateTracer, endpoint: Endpoint, body: Json, client: ClientInfo, ctx: Context): Span {

@@ -1,5 +1,5 @@
 import { diag } from "@opentelemetry/api";
-import type { CallSpan } from "./call-span.js";
+import type { CallSpan, Claimable } from "./call-span.js";
 
 /**
  * Receives the value the caller gets from a traced promise, exactly once per
@@ -12,11 +12,39 @@ export type ValueObserver = (value: unknown, call: CallSpan) => void;
 /** Optional hook for `.asResponse()`: the raw `Response`, whose body belongs to the caller and must not be read. */
 export type RawResponseObserver = (response: unknown, call: CallSpan) => void;
 
-interface TraceState {
-  observed: boolean;
-  readonly call: CallSpan;
-  readonly onValue: ValueObserver;
-  readonly onRawResponse: RawResponseObserver | undefined;
+/**
+ * The per-call state, also the Proxy handler (one object per call): only
+ * `get` is trapped, and the wrapped methods are made once per call, on first use.
+ */
+class TraceState implements ProxyHandler<object>, Claimable {
+  /** The caller asked for the result (`then`, `withResponse`, `asResponse`): the call no longer needs an owner. */
+  claimed = false;
+  #then: Function | undefined;
+
+  constructor(
+    readonly call: CallSpan,
+    readonly onValue: ValueObserver,
+    readonly onRawResponse: RawResponseObserver | undefined,
+  ) {}
+
+  get(t: object, prop: string | symbol): unknown {
+    switch (prop) {
+      case "then":
+        return (this.#then ??= thenOf(t, this));
+      case "catch":
+      case "finally":
+        return chained(t, prop, this);
+      case "withResponse":
+        return withResponse(t, this);
+      case "asResponse":
+        return asResponse(t, this);
+      case "_thenUnwrap":
+        return thenUnwrap(t, this);
+    }
+    const value = Reflect.get(t, prop, t) as unknown;
+    // Methods run on the original (private fields); `constructor` is a class, not a method.
+    return typeof value === "function" && prop !== "constructor" ? (value as Function).bind(t) : value;
+  }
 }
 
 /**
@@ -42,57 +70,85 @@ export function traceApiPromise<P extends object>(
   onValue: ValueObserver,
   onRawResponse?: RawResponseObserver,
 ): P {
-  return proxy(promise, { observed: false, call, onValue, onRawResponse });
+  return proxy(promise, new TraceState(call, onValue, onRawResponse));
 }
 
 function proxy<P extends object>(target: P, state: TraceState): P {
-  const wrapped = new Proxy(target, {
-    get(t, prop) {
-      switch (prop) {
-        case "then":
-        case "catch":
-        case "finally":
-          return chained(t, prop, state);
-        case "withResponse":
-          return withResponse(t, state);
-        case "asResponse":
-          return asResponse(t, state);
-        case "_thenUnwrap":
-          return thenUnwrap(t, state);
-      }
-      const value = Reflect.get(t, prop, t) as unknown;
-      return typeof value === "function" ? (value as Function).bind(t) : value;
-    },
-  });
-  state.call.ownUnlessClaimed(wrapped, () => state.observed);
+  const wrapped = new Proxy(target, state as ProxyHandler<P>);
+  state.call.ownUnlessClaimed(wrapped, state);
   return wrapped;
 }
 
-function observe(settled: PromiseLike<unknown>, state: TraceState, pick: (v: unknown) => unknown): void {
-  if (state.observed) return;
-  state.observed = true;
+/** Marks the result as taken; the call is held (not abandoned at GC) until it settles. */
+function claim(state: TraceState): void {
+  state.claimed = true;
+  state.call.hold();
+}
+
+function deliver(state: TraceState, value: unknown): void {
   const { call } = state;
+  try {
+    state.onValue(value, call);
+  } catch (err) {
+    diag.error("humanloop-otel: failed to record a provider result", err);
+    call.finish();
+  }
+  call.release();
+}
+
+function reject(state: TraceState, err: unknown): void {
+  state.call.fail(err);
+  state.call.release();
+}
+
+function observe(settled: PromiseLike<unknown>, state: TraceState, pick: (v: unknown) => unknown): void {
+  if (state.claimed) return;
+  claim(state);
   settled.then(
-    (v) => {
-      try {
-        state.onValue(pick(v), call);
-      } catch (err) {
-        diag.error("humanloop-otel: failed to record a provider result", err);
-        call.finish();
-      }
-    },
-    (err: unknown) => call.fail(err),
+    (v) => deliver(state, pick(v)),
+    (err: unknown) => reject(state, err),
   );
+}
+
+/**
+ * `then`: the first call with a fulfilment handler (what `await` does) sees
+ * the value inside the caller's own handlers, before them, so no second
+ * reaction is added to the SDK's promise.
+ */
+function thenOf(t: object, state: TraceState): Function {
+  const original = (t as Record<string, Function>).then;
+  if (typeof original !== "function") return original as unknown as Function;
+  return function then(this: unknown, ...args: unknown[]) {
+    const [onFulfilled, onRejected] = args;
+    if (state.claimed || typeof onFulfilled !== "function") {
+      if (!state.claimed) observe(t as PromiseLike<unknown>, state, same);
+      return Reflect.apply(original, t, args);
+    }
+    claim(state);
+    const fulfilled = onFulfilled as (v: unknown) => unknown;
+    const rejected = typeof onRejected === "function" ? (onRejected as (e: unknown) => unknown) : undefined;
+    return Reflect.apply(original, t, [
+      (v: unknown) => {
+        deliver(state, v);
+        return fulfilled(v);
+      },
+      (err: unknown) => {
+        reject(state, err);
+        if (rejected) return rejected(err);
+        throw err;
+      },
+    ]);
+  };
 }
 
 const same = (v: unknown): unknown => v;
 const dataOf = (v: unknown): unknown => (v as { data?: unknown } | undefined)?.data;
 
-function chained(t: object, method: "then" | "catch" | "finally", state: TraceState): Function {
+function chained(t: object, method: "catch" | "finally", state: TraceState): Function {
   const original = (t as Record<string, Function>)[method];
   if (typeof original !== "function") return original as unknown as Function;
   return function (this: unknown, ...args: unknown[]) {
-    if (!state.observed) observe(t as PromiseLike<unknown>, state, same);
+    if (!state.claimed) observe(t as PromiseLike<unknown>, state, same);
     return Reflect.apply(original, t, args);
   };
 }
@@ -112,8 +168,8 @@ function asResponse(t: object, state: TraceState): unknown {
   if (typeof original !== "function") return original;
   return function (this: unknown, ...args: unknown[]) {
     const result = Reflect.apply(original, t, args) as PromiseLike<unknown>;
-    if (!state.observed) {
-      state.observed = true;
+    if (!state.claimed) {
+      claim(state);
       const { call } = state;
       result.then(
         (response) => {
@@ -123,8 +179,9 @@ function asResponse(t: object, state: TraceState): unknown {
             diag.error("humanloop-otel: failed to record a raw provider response", err);
           }
           call.finish();
+          call.release();
         },
-        (err: unknown) => call.fail(err),
+        (err: unknown) => reject(state, err),
       );
     }
     return result;

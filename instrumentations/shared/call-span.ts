@@ -17,10 +17,7 @@ export type CallEnding =
 // Open calls, so shutdown can end them; kept on globalThis so two copies of
 // the package (ESM + CJS) agree. Bounded by the number of calls in flight.
 const PENDING_KEY = Symbol.for("humanloop-otel.pending-calls");
-function pending(): Set<CallSpan> {
-  const g = globalThis as { [PENDING_KEY]?: Set<CallSpan> };
-  return (g[PENDING_KEY] ??= new Set());
-}
+const pendingCalls: Set<CallSpan> = ((globalThis as { [PENDING_KEY]?: Set<CallSpan> })[PENDING_KEY] ??= new Set());
 
 // What the finalization registry holds for a call. It lets go of the call as
 // soon as the span ends, so a finished span is not kept alive (and promoted
@@ -32,19 +29,30 @@ interface OwnerCell {
 
 // Ends the span of a result the caller dropped without reading it.
 const abandoned = new FinalizationRegistry<OwnerCell>((cell) => {
-  if (--cell.owners <= 0) cell.call?.finish("abandoned");
+  if (--cell.owners <= 0) cell.call?.ownersGone();
 });
 
 // Results handed out whose call is still open, checked once per macrotask. A
 // finalization registration is costly (it slows every scavenge), and the usual
 // `await create()` or `for await` takes the result at once, so only results
 // still untaken (or streams still open) at the check are registered.
-type Unclaimed = { call: CallSpan; owner: object; claimed: (() => boolean) | undefined };
-let unclaimed: Unclaimed[] = [];
+/** Something handed to the caller that may have been taken over (awaited, read) by the time it is checked. */
+export interface Claimable {
+  /** True once the caller has taken the value over, so it no longer needs to own the call. */
+  readonly claimed: boolean;
+}
+// Flat triples (call, owner, claimable), so queueing a result allocates nothing.
+let unclaimed: (CallSpan | object | Claimable | undefined)[] = [];
 function sweepUnclaimed(): void {
   const batch = unclaimed;
   unclaimed = [];
-  for (const { call, owner, claimed } of batch) if (!call.ended && !claimed?.()) call.own(owner);
+  for (let i = 0; i < batch.length; i += 3) {
+    const call = batch[i] as CallSpan;
+    const claimable = batch[i + 2] as Claimable | undefined;
+    call.queued--;
+    if (!call.ended && !claimable?.claimed) call.own(batch[i + 1] as object);
+    else if (call.queued === 0 && call.holds === 0) call.ownersGoneIfNone();
+  }
 }
 
 /**
@@ -55,20 +63,29 @@ function sweepUnclaimed(): void {
 export class CallSpan {
   #ended = false;
   #cell: OwnerCell | undefined;
-  /** `performance.now()` at the start of the call, for time to first chunk. */
+  /** `performance.now()` at the start of a streamed call (time to first chunk); 0 otherwise. */
   readonly startedAt: number;
+  /** @internal Owners queued for the next ownership check, not yet registered. */
+  queued = 0;
+  /** @internal Results the caller is awaiting: while one is in flight, the call is not abandoned. */
+  holds = 0;
 
   /**
    * @param span the span, already started, with its request attributes set.
    * @param onEnding called once, right before the span ends without an error,
    *   so the provider can add response attributes it gathered (e.g. from chunks).
+   * @param onClose called once on every ending, errors included, right before
+   *   the span ends: for attributes built lazily (request content).
+   * @param streamed records {@link CallSpan.startedAt} for time to first chunk.
    */
   constructor(
     readonly span: Span,
     private readonly onEnding?: (ending: CallEnding) => void,
+    private readonly onClose?: () => void,
+    streamed = true,
   ) {
-    this.startedAt = performance.now();
-    pending().add(this);
+    this.startedAt = streamed ? performance.now() : 0;
+    pendingCalls.add(this);
   }
 
   /** True once the span has ended. */
@@ -93,8 +110,40 @@ export class CallSpan {
    * registered only if the call is still open then and `claimed()` (when
    * given) is false.
    */
-  ownUnlessClaimed(owner: object, claimed?: () => boolean): void {
-    if (unclaimed.push({ call: this, owner, claimed }) === 1) setImmediate(sweepUnclaimed).unref();
+  ownUnlessClaimed(owner: object, claimable?: Claimable): void {
+    if (this.#ended) return;
+    // Once an owner is registered, a later one must be too before the GC can
+    // see the earlier one go, or the call would look abandoned in between.
+    if (this.#cell) {
+      if (!claimable?.claimed) this.own(owner);
+      return;
+    }
+    this.queued++;
+    if (unclaimed.push(this, owner, claimable) === 3) setImmediate(sweepUnclaimed).unref();
+  }
+
+  /**
+   * The caller is awaiting a result of this call (the owners handed out may
+   * be collected meanwhile: `await proxy` keeps only the promise `then`
+   * returned). Until {@link CallSpan.release}, the call is not abandoned.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  /** Ends a {@link CallSpan.hold}; if every owner is gone by then and the call is still open, it is abandoned. */
+  release(): void {
+    if (--this.holds === 0 && this.queued === 0) this.ownersGoneIfNone();
+  }
+
+  /** @internal Every registered owner has been collected. */
+  ownersGone(): void {
+    if (this.holds === 0 && this.queued === 0) this.finish("abandoned");
+  }
+
+  /** @internal Abandoned when owners were registered and all of them are gone. */
+  ownersGoneIfNone(): void {
+    if (this.#cell && this.#cell.owners <= 0) this.finish("abandoned");
   }
 
   /** Ends the span without an error (no-op when already ended). */
@@ -102,8 +151,9 @@ export class CallSpan {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#cell) this.#cell.call = undefined;
-    pending().delete(this);
+    pendingCalls.delete(this);
     try {
+      this.onClose?.();
       this.onEnding?.(ending);
       if (ending === "aborted") {
         this.span.setAttribute(Semconv.ERROR_TYPE, "AbortError");
@@ -120,7 +170,12 @@ export class CallSpan {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#cell) this.#cell.call = undefined;
-    pending().delete(this);
+    pendingCalls.delete(this);
+    try {
+      this.onClose?.();
+    } catch (err) {
+      diag.error("humanloop-otel: failed to record the request of a provider call", err);
+    }
     try {
       this.span.setAttribute(Semconv.ERROR_TYPE, errorType(error));
       if (error instanceof Error) this.span.recordException(error);
@@ -145,7 +200,7 @@ export function errorType(error: unknown): string {
  * those spans are exported. Returns how many were ended.
  */
 export function endPendingCalls(): number {
-  const open = [...pending()];
+  const open = [...pendingCalls];
   for (const call of open) call.finish("shutdown");
   return open.length;
 }

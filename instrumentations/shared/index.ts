@@ -16,7 +16,7 @@
  *
  * @packageDocumentation
  */
-export { CallSpan, endPendingCalls, errorType, type CallEnding } from "./call-span.js";
+export { CallSpan, endPendingCalls, errorType, type CallEnding, type Claimable } from "./call-span.js";
 export { traceApiPromise, type ValueObserver, type RawResponseObserver } from "./api-promise.js";
 export { traceStream, type ChunkObserver } from "./stream.js";
 export { PATCHED, isPatched, markPatched, isForeignWrapper } from "./patch-marker.js";

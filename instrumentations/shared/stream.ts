@@ -40,18 +40,19 @@ export function traceStream(stream: unknown, call: CallSpan, observer: ChunkObse
   const target = stream as SdkStream;
   const factory = target.iterator;
   if (typeof factory !== "function") return false;
-  let started = false;
+  // Claimed once reading starts: from then on the iterator owns the call.
+  const reading = { claimed: false };
   target.iterator = function tracedIteratorFactory(this: unknown): AsyncIterator<unknown> {
     const inner = Reflect.apply(factory, this ?? target, []) as AsyncIterator<unknown>;
     // A second read is the SDK's own "consumed stream" error: let it through untouched.
-    if (started) return inner;
-    started = true;
+    if (reading.claimed) return inner;
+    reading.claimed = true;
     const outer = tracedIterator(inner, call, observer, target.controller);
     // Whoever holds the iterator (a tee branch, a readable) keeps the call alive, even once the stream object is gone.
     call.ownUnlessClaimed(outer);
     return outer;
   };
-  call.ownUnlessClaimed(target, () => started);
+  call.ownUnlessClaimed(target, reading);
   return true;
 }
 
