@@ -17,6 +17,7 @@ const PARTS_END = '"}]';
 const FINISH = ',"finish_reason":"';
 
 /** Control characters are invalid inside a JSON string: such input must fail as `JSON.parse` fails. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f]/;
 
 /** GenAI roles that are not `user` in Humanloop (as `roleOf` in messages.ts maps them). */
