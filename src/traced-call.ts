@@ -134,23 +134,15 @@ export function settle(result: unknown, call: TracedCall): unknown {
  * when it rejects and the caller has not taken it (`await`, `then`, `catch`
  * and `finally` all go through its `then`) by the end of that turn, the
  * rejection is raised again, with the same reason, as the unhandled
- * rejection it would have been.
+ * rejection it would have been. A subclass with methods of its own (an
+ * SDK's `APIPromise`: its `catch()`, `withResponse()`) can be taken without
+ * `then`, so its rejection is never raised again (an unhandled one goes
+ * unnoticed rather than a handled one crashing the process).
  */
 function followPromiseSubclass(result: Promise<unknown>, call: TracedCall): void {
   const then = result.then as (this: unknown, ...args: unknown[]) => unknown;
   let taken = false;
-  try {
-    Object.defineProperty(result, "then", {
-      configurable: true,
-      writable: true,
-      value: function (this: unknown, ...args: unknown[]) {
-        taken = true;
-        return then.apply(this, args);
-      },
-    });
-  } catch {
-    taken = true; // cannot tell whether the caller takes it: never raise
-  }
+  if (!onlyThroughThen(result) || !watchThen(result, then, () => (taken = true))) taken = true; // cannot tell: never raise
   then.call(
     result,
     (value: unknown) => settleValue(value, call),
@@ -162,6 +154,35 @@ function followPromiseSubclass(result: Promise<unknown>, call: TracedCall): void
       });
     },
   );
+}
+
+/** Defines an own `then` on `promise` that calls `onTaken`, then `then`; false when it cannot. */
+function watchThen(promise: Promise<unknown>, then: (this: unknown, ...args: unknown[]) => unknown, onTaken: () => void): boolean {
+  try {
+    Object.defineProperty(promise, "then", {
+      configurable: true,
+      writable: true,
+      value: function (this: unknown, ...args: unknown[]) {
+        onTaken();
+        return then.apply(this, args);
+      },
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether every way to take `promise`'s outcome goes through its `then` (no other methods between it and `Promise.prototype`). */
+function onlyThroughThen(promise: Promise<unknown>): boolean {
+  for (let o: object | null = promise; o !== null && o !== Promise.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (key === "constructor" || key === "then") continue;
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      if (typeof d?.value === "function" || d?.get !== undefined) return false;
+    }
+  }
+  return true;
 }
 
 function settleValue(value: unknown, call: TracedCall): unknown {

@@ -133,8 +133,18 @@ describe("traced(fn)", () => {
       const awaited = traced(() => SdkPromise.reject(handled) as SdkPromise<never>, { name: "awaited" });
       await expect(awaited()).rejects.toBe(handled);
       void traced(() => SdkPromise.reject(handled) as SdkPromise<never>, { name: "caught" })().catch(() => undefined);
+      // An SDK promise with its own ways to take the outcome (catch() not through then(), withResponse()) is never raised again.
+      class ApiLikePromise<T> extends Promise<T> {
+        override catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+          return Promise.prototype.then.call(this, undefined, onRejected) as Promise<T | R>;
+        }
+        withResponse() { return Promise.prototype.then.call(this, (data: T) => ({ data })); }
+      }
+      void traced(() => ApiLikePromise.reject(handled) as ApiLikePromise<never>, { name: "sdkCaught" })().catch(() => undefined);
+      await traced(() => ApiLikePromise.reject(handled) as ApiLikePromise<never>, { name: "sdkWithResponse" })().withResponse().catch(() => undefined);
       await settleAll();
       expect(seen).toEqual([]);
+      expect(byName("sdkCaught").status.code).toBe(SpanStatusCode.ERROR);
     } finally {
       process.removeAllListeners("unhandledRejection");
       for (const listener of saved) process.on("unhandledRejection", listener);
