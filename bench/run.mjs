@@ -1,6 +1,8 @@
 // Runs every benchmark in one process, one after the other.
 import { runExporterBench } from "./exporter.mjs";
 import { runOpenAIBench } from "./openai.mjs";
+import { runAnthropicBench } from "./anthropic.mjs";
 
 await runExporterBench();
 await runOpenAIBench();
+await runAnthropicBench();

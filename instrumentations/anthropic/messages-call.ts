@@ -9,7 +9,7 @@ import { context, diag, SpanKind, trace, type Attributes, type SpanContext, type
 import { GenAI, Humanloop } from "../../src/attributes.js";
 import { getContentPolicy } from "../../src/content-policy.js";
 import { rememberResultSpan } from "../../src/log-ref-registry.js";
-import { CallSpan, traceApiPromise, traceStream } from "../shared/index.js";
+import { CallSpan, snapshotRequest, traceApiPromise, traceStream } from "../shared/index.js";
 import { clientAttributes, type AnthropicClientLike } from "./client-attributes.js";
 import { requestContentAttributes, requestParamAttributes } from "./request-attributes.js";
 import { responseAttributes, type ResponseMessage } from "./response-attributes.js";
@@ -52,25 +52,35 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
     const policy = getContentPolicy();
     try {
       const p = params as Record<string, unknown>;
-      const attributes: Attributes = {
-        [GenAI.OPERATION_NAME]: "chat",
-        [Humanloop.INSTRUMENTED]: true,
-        ...clientAttributes(client),
-        ...requestParamAttributes(p),
-        ...requestContentAttributes(p, policy),
-      };
+      const attributes: Attributes = { [GenAI.OPERATION_NAME]: "chat", [Humanloop.INSTRUMENTED]: true };
+      const fromClient = clientAttributes(client);
+      for (const key in fromClient) attributes[key] = fromClient[key];
+      requestParamAttributes(p, attributes);
       const model = typeof p.model === "string" ? p.model : "";
-      const truncated = policy.captureContent ? truncatedKeys(attributes) : [];
-      if (truncated.length) attributes[Humanloop.TRUNCATED] = truncated;
       const span = tracing.tracer().startSpan(model ? `chat ${model}` : "chat", { kind: SpanKind.CLIENT, attributes });
-      if (p.stream === true) accumulator = new MessageAccumulator(policy.captureContent);
-      call = new CallSpan(span, () => {
-        const message = accumulator ? accumulator.message() : result;
-        if (!message) return;
-        const response = responseAttributes(message, policy);
-        if (policy.captureContent && truncatedKeys(response, truncated).length) response[Humanloop.TRUNCATED] = truncated;
-        span.setAttributes(response);
+      const capture = policy.captureContent && span.isRecording();
+      const streamed = p.stream === true;
+      if (streamed) accumulator = new MessageAccumulator(capture);
+      // Content is serialized when the span ends, from the request as it was sent.
+      const request = capture ? snapshotRequest(p) : undefined;
+      const truncated: string[] = [];
+      const writeRequest = request && ((): void => {
+        const content = requestContentAttributes(request, policy);
+        if (truncatedKeys(content, truncated).length) content[Humanloop.TRUNCATED] = truncated;
+        span.setAttributes(content);
       });
+      call = new CallSpan(
+        span,
+        () => {
+          const message = accumulator ? accumulator.message() : result;
+          if (!message || !span.isRecording()) return;
+          const response = responseAttributes(message, policy);
+          if (capture && truncatedKeys(response, truncated).length) response[Humanloop.TRUNCATED] = truncated;
+          span.setAttributes(response);
+        },
+        writeRequest,
+        streamed,
+      );
       if (slot) slot.spanContext = span.spanContext();
     } catch (err) {
       diag.error("humanloop-otel: could not start the span of an Anthropic call", err);
@@ -90,10 +100,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
     const spanContext = call.span.spanContext();
     const onValue = (value: unknown, call: CallSpan): void => {
       rememberResultSpan(value, spanContext);
-      if (accumulator) {
-        const acc = accumulator;
-        if (traceStream(value, call, { onChunk: (event) => acc.add(event) })) return;
-      }
+      if (accumulator && traceStream(value, call, accumulator)) return;
       result = value as ResponseMessage;
       call.finish();
     };

@@ -5,7 +5,8 @@
  */
 import type { Attributes } from "@opentelemetry/api";
 import { GenAI, Humanloop } from "../../src/attributes.js";
-import { captureJson, type ContentPolicy } from "../../src/content-policy.js";
+import type { ContentPolicy } from "../../src/content-policy.js";
+import { contentJson } from "../shared/index.js";
 import { toJsonText } from "../../src/serialize.js";
 import { inputMessages, systemParts, toolDefinitions } from "./content-parts.js";
 
@@ -13,9 +14,8 @@ type Params = Record<string, unknown>;
 
 const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
-/** Request parameters that are not content: model, sampling, limits, the thinking budget. */
-export function requestParamAttributes(params: Params): Attributes {
-  const attrs: Attributes = {};
+/** Request parameters that are not content (model, sampling, limits, the thinking budget), added to `attrs` (returned). */
+export function requestParamAttributes(params: Params, attrs: Attributes = {}): Attributes {
   if (typeof params.model === "string") attrs[GenAI.REQUEST_MODEL] = params.model;
   if (num(params.max_tokens)) attrs[GenAI.REQUEST_MAX_TOKENS] = params.max_tokens;
   if (num(params.temperature)) attrs[GenAI.REQUEST_TEMPERATURE] = params.temperature;
@@ -48,9 +48,9 @@ export function requestContentAttributes(params: Params, policy: ContentPolicy):
   if (!policy.captureContent) return {};
   const attrs: Attributes = {};
   const system = systemParts(params.system);
-  if (system) attrs[GenAI.SYSTEM_INSTRUCTIONS] = captureJson(system, GenAI.SYSTEM_INSTRUCTIONS, policy);
-  attrs[GenAI.INPUT_MESSAGES] = captureJson(inputMessages(params.messages), GenAI.INPUT_MESSAGES, policy);
+  if (system) attrs[GenAI.SYSTEM_INSTRUCTIONS] = contentJson(system, GenAI.SYSTEM_INSTRUCTIONS, policy);
+  attrs[GenAI.INPUT_MESSAGES] = contentJson(inputMessages(params.messages), GenAI.INPUT_MESSAGES, policy);
   const tools = toolDefinitions(params.tools);
-  if (tools) attrs[GenAI.TOOL_DEFINITIONS] = captureJson(tools, GenAI.TOOL_DEFINITIONS, policy);
+  if (tools) attrs[GenAI.TOOL_DEFINITIONS] = contentJson(tools, GenAI.TOOL_DEFINITIONS, policy);
   return attrs;
 }

@@ -4,7 +4,8 @@
  */
 import type { Attributes } from "@opentelemetry/api";
 import { GenAI } from "../../src/attributes.js";
-import { captureJson, type ContentPolicy } from "../../src/content-policy.js";
+import type { ContentPolicy } from "../../src/content-policy.js";
+import { contentJson } from "../shared/index.js";
 import { outputMessage } from "./content-parts.js";
 
 /** The parts of a response message the span needs. */
@@ -43,7 +44,7 @@ export function responseAttributes(message: ResponseMessage, policy: ContentPoli
   if (typeof message.model === "string") attrs[GenAI.RESPONSE_MODEL] = message.model;
   if (typeof message.stop_reason === "string") attrs[GenAI.RESPONSE_FINISH_REASONS] = [message.stop_reason];
   if (policy.captureContent && message.content !== undefined) {
-    attrs[GenAI.OUTPUT_MESSAGES] = captureJson([outputMessage(message.content, message.stop_reason)], GenAI.OUTPUT_MESSAGES, policy);
+    attrs[GenAI.OUTPUT_MESSAGES] = contentJson([outputMessage(message.content, message.stop_reason)], GenAI.OUTPUT_MESSAGES, policy);
   }
   return attrs;
 }

@@ -5,12 +5,13 @@
  * `tool_use` inputs are parsed once, from their `input_json_delta` pieces,
  * when the message is asked for. Unknown events and deltas are ignored.
  */
+import type { ChunkObserver } from "../shared/index.js";
 import type { ResponseMessage } from "./response-attributes.js";
 
 type Block = Record<string, unknown>;
 
 /** The accumulated state of one streamed message. */
-export class MessageAccumulator {
+export class MessageAccumulator implements ChunkObserver {
   private id: unknown;
   private model: unknown;
   private stopReason: unknown;
@@ -26,6 +27,11 @@ export class MessageAccumulator {
    *   usage and the stop reason), since it will never be exported.
    */
   constructor(private readonly captureContent: boolean) {}
+
+  /** The {@link ChunkObserver} hook: {@link MessageAccumulator.add}. */
+  onChunk(event: unknown): void {
+    this.add(event);
+  }
 
   /** Takes one stream event, as the SDK yields it. */
   add(event: unknown): void {

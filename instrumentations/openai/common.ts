@@ -1,6 +1,7 @@
 import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, type GenAIMessage, type GenAIOperation, type GenAIPart } from "../../src/attributes.js";
-import { applyPolicy, captureJson } from "../../src/content-policy.js";
+import { applyPolicy } from "../../src/content-policy.js";
+import { contentJson } from "../shared/index.js";
 
 /** What one patched endpoint knows how to read. All functions must tolerate any shape. */
 export interface Endpoint {
@@ -65,20 +66,9 @@ export function setResponseIdentity(span: Span, value: Json): void {
   if (typeof value.service_tier === "string") span.setAttribute(GenAI.OPENAI_RESPONSE_SERVICE_TIER, value.service_tier);
 }
 
-/**
- * Content as JSON under the content policy (mask, length limit). The values
- * here are built by this module from the request and response, so plain
- * `JSON.stringify` is tried first; the safe (copying) serializer is the
- * fallback for anything it cannot handle (cycles, BigInt).
- */
+/** Content as JSON under the content policy (mask, length limit); see {@link contentJson}. */
 export function setJson(span: Span, attribute: string, value: unknown): void {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  span.setAttribute(attribute, text === undefined ? captureJson(value, attribute) : applyPolicy(text, attribute));
+  span.setAttribute(attribute, contentJson(value, attribute));
 }
 
 /** Content already serialized as JSON text by this module, under the content policy. */

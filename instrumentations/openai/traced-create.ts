@@ -2,7 +2,7 @@ import { context, diag, trace, type Attributes, type Context, type Span } from "
 import { GenAI, Humanloop, Semconv } from "../../src/attributes.js";
 import { rememberResultSpan } from "../../src/log-ref-registry.js";
 import { isTracingSuppressed, suppressTracing } from "../../src/otel-sdk.js";
-import { CallSpan, isForeignWrapper, traceApiPromise, traceStream } from "../shared/index.js";
+import { CallSpan, isForeignWrapper, snapshotRequest, traceApiPromise, traceStream } from "../shared/index.js";
 import { isObject, type Endpoint, type Json, type StreamAccumulator } from "./common.js";
 
 /** What a patched method needs from the instrumentation that installed it. */
@@ -79,7 +79,7 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
       recording = span.isRecording();
       if (!recording) capture = false;
       // Content is serialized when the span ends, from the request as it was sent.
-      const request = capture ? snapshot(body) : undefined;
+      const request = capture ? snapshotRequest(body) : undefined;
       call = new CallSpan(
         span,
         () => acc?.write(span, capture),
@@ -115,21 +115,6 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
       c.finish();
     });
   };
-}
-
-/**
- * A copy of the request body that later changes to it, or to its arrays
- * (`messages.push(reply)` while streaming), do not reach. Content is
- * serialized from it when the span ends (only for spans that record), so
- * a message object changed in place before then shows its new content.
- */
-function snapshot(body: Json): Json {
-  const copy: Json = {};
-  for (const key in body) {
-    const v = body[key];
-    copy[key] = Array.isArray(v) ? v.slice() : v;
-  }
-  return copy;
 }
 
 function startSpan(tracer: CreateTracer, endpoint: Endpoint, body: Json, client: ClientInfo, ctx: Context): Span {

@@ -19,4 +19,5 @@
 export { CallSpan, endPendingCalls, errorType, type CallEnding, type Claimable } from "./call-span.js";
 export { traceApiPromise, type ValueObserver, type RawResponseObserver } from "./api-promise.js";
 export { traceStream, type ChunkObserver } from "./stream.js";
+export { contentJson, snapshotRequest } from "./request-content.js";
 export { PATCHED, isPatched, markPatched, isForeignWrapper } from "./patch-marker.js";
