@@ -183,7 +183,7 @@ export async function runExporterBench() {
   }
   const d = await backendDown(100_000);
   const sdk = await backendDown(100_000, "sdk");
-  // V8 grows its young generation (up to 16 MB a semi-space) under a high allocation and survival rate; capped, the figure shows our data
+  // V8 grows its young generation under a high allocation and survival rate; with it capped, the figure is closer to our data
   const capped = await backendDown(100_000, "humanloop", ["--max-semi-space-size=2"]);
   console.log(
     `backend down, ${d.spans} spans (fresh process): peak RSS growth ${d.rssGrowthMB} MB (target < 64; the OTel SDK alone, no-op processor: ${sdk.rssGrowthMB} MB), ` +
