@@ -6,7 +6,9 @@ import type { ReadableSpan, SdkSpan, SpanProcessor } from "./otel-sdk.js";
  * loop ran dry; span queues use unref'd timers, so without this they would be
  * lost) and on SIGTERM. A SIGTERM is not swallowed: when the app has no
  * SIGTERM listener of its own, the signal is raised again after the flush, so
- * the process ends as it would have.
+ * the process ends as it would have. On `beforeExit` nothing can read a
+ * stream any more, so calls still open (a stream never read) are ended first
+ * and their logs delivered too.
  */
 export class ExitFlush implements SpanProcessor {
   /** A span ended since the last flush; `beforeExit` fires again after each flush, so this stops the loop. */
@@ -19,6 +21,7 @@ export class ExitFlush implements SpanProcessor {
     private readonly flushTracing: () => Promise<void>,
     private readonly shutdownTracing: () => Promise<void>,
     private readonly timeoutMillis: number,
+    private readonly endOpenCalls: () => void,
   ) {}
 
   /** Starts listening to `beforeExit` and SIGTERM. */
@@ -48,7 +51,14 @@ export class ExitFlush implements SpanProcessor {
   }
 
   private beforeExit(): void {
-    if (!this.dirty || this.flushing) return;
+    if (this.flushing) return;
+    try {
+      // Ends their spans, which marks this processor dirty when there are any.
+      this.endOpenCalls();
+    } catch (err) {
+      diag.error("humanloop-otel: ending open calls on beforeExit failed", err);
+    }
+    if (!this.dirty) return;
     this.dirty = false;
     this.flushing = true;
     void withTimeout(this.flushTracing(), this.timeoutMillis, "beforeExit").finally(() => {

@@ -90,7 +90,7 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (shutdownPromise ??= stop());
   if (resolved.flushOnExit) {
-    exitFlush = new ExitFlush(flush, shutdown, resolved.exitTimeoutMillis);
+    exitFlush = new ExitFlush(flush, shutdown, resolved.exitTimeoutMillis, endOpenWork);
     processors.push(exitFlush);
   }
   const provider = new TracerProvider({

@@ -75,3 +75,19 @@ it("on SIGTERM with a backend that never answers: ends by the signal within the 
     await new Promise((resolve) => silent.close(resolve));
   }
 }, 30_000);
+
+it("on a normal exit, a streamed call whose stream was never read is still logged", async () => {
+  const { OpenAITestServer } = await import("../exporters/testing/openai-server.js");
+  const openai = new OpenAITestServer();
+  await openai.start();
+  try {
+    const r = await runNode(["test/fixtures/exit-unread-stream.mjs"], { ...env(), OPENAI_BASE_URL: openai.url }, undefined, 30_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("created");
+    const logs = sessionLogs("exit-unread-stream");
+    expect(logs).toHaveLength(1);
+    expect(logs[0]!.config).toMatchObject({ type: "model", model: "gpt-exit" });
+  } finally {
+    await openai.close();
+  }
+});
