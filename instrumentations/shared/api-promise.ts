@@ -60,7 +60,10 @@ class TraceState implements ProxyHandler<object>, Claimable {
  * by the SDK when the caller awaits, never by us, and `.asResponse()` hands
  * the body over unread (the call ends when the response arrives). A promise
  * dropped without being awaited ends its call at garbage collection, or at
- * {@link endPendingCalls}.
+ * {@link endPendingCalls}. Once the caller has asked for the result (`then`,
+ * `await`, `withResponse`, ...), the call is held until it settles: `await
+ * proxy` keeps only the promise `then` returned, so the proxy itself may be
+ * collected meanwhile without ending the call.
  *
  * Errors end the call with status ERROR; the caller gets the same error object.
  */
