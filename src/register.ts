@@ -90,7 +90,10 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (shutdownPromise ??= stop());
   if (resolved.flushOnExit) {
-    exitFlush = new ExitFlush(flush, shutdown, resolved.exitTimeoutMillis, endOpenWork);
+    // The SDK's forceFlush waits 30 s by default on a ref'd timer: bound it by the exit limit, or a
+    // finished process with Humanloop unreachable would stay alive that long.
+    const exitTimeoutMillis = resolved.exitTimeoutMillis;
+    exitFlush = new ExitFlush(() => provider.forceFlush({ timeoutMillis: exitTimeoutMillis }), shutdown, exitTimeoutMillis, endOpenWork);
     processors.push(exitFlush);
   }
   const provider = new TracerProvider({

@@ -76,6 +76,19 @@ it("on SIGTERM with a backend that never answers: ends by the signal within the 
   }
 }, 30_000);
 
+it("on a normal exit with Humanloop unreachable: ends within the exit limit instead of retrying for 30 s", async () => {
+  // A port with nothing listening: every attempt is refused, and the exporter would retry until its 30 s deadline.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const started = Date.now();
+  const r = await runNode(["test/fixtures/exit-app.mjs", "natural"], { ...env(), HUMANLOOP_BASE_URL: `http://127.0.0.1:${port}/v4`, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` }, undefined, 40_000);
+  expect(r.code, r.stderr).toBe(0);
+  // The exit flush waits at most exitTimeoutMillis (5 s by default); retry timers must not hold the process after that.
+  expect(Date.now() - started).toBeLessThan(12_000);
+}, 45_000);
+
 it("on a normal exit, a streamed call whose stream was never read is still logged", async () => {
   const { OpenAITestServer } = await import("../exporters/testing/openai-server.js");
   const openai = new OpenAITestServer();

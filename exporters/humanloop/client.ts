@@ -51,7 +51,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener("abort", done);
       resolve();
     };
+    // Unref'd like the OTel batch processor's timers: a backoff must not keep a finished
+    // process alive; register()'s exit flush delivers what is left, within its limit.
     const timer = setTimeout(done, ms);
+    timer.unref?.();
     signal.addEventListener("abort", done, { once: true });
   });
 }

@@ -242,6 +242,7 @@ export class DeliveryQueue {
           this.batchDue = true;
           this.pump();
         }, this.options.scheduledDelayMillis);
+        this.batchTimer.unref?.();
         break;
       }
       const batch = this.readyLogs.takeBatch(this.options.maxBatchSize, this.options.maxBatchBytes);
