@@ -83,7 +83,10 @@ function feedbackOf(attributes: Attributes): LogFeedback[] | undefined {
   const out: LogFeedback[] = [];
   for (const item of list) {
     if (!isRecord(item) || typeof item.type !== "string") continue;
-    out.push(item.value === undefined ? { type: item.type } : { type: item.type, value: item.value });
+    // Humanloop takes a string, number or boolean value; anything else would refuse the whole log (422).
+    const value = item.value;
+    const scalar = typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+    out.push(scalar ? { type: item.type, value } : value === undefined || value === null ? { type: item.type } : { type: item.type, value: asText(value) });
   }
   return out.length > 0 ? out : undefined;
 }

@@ -45,8 +45,11 @@ function toolCall(id: unknown, name: unknown, args: unknown, index: number): Too
   };
 }
 
+/** The image `detail` values Humanloop accepts; any other (e.g. a newer provider's) is left out rather than refused with a 422. */
+const DETAILS = new Set(["high", "low", "auto"]);
+
 function mediaPart(modality: unknown, url: string, detail?: unknown): ContentPart {
-  if (modality === "image") return { type: "image_url", image_url: typeof detail === "string" ? { url, detail } : { url } };
+  if (modality === "image") return { type: "image_url", image_url: typeof detail === "string" && DETAILS.has(detail) ? { url, detail } : { url } };
   return { type: "text", text: `[${typeof modality === "string" ? modality : "file"}: ${url.startsWith("data:") ? "inline data" : url}]` };
 }
 
