@@ -120,3 +120,26 @@ describe("client attributes", () => {
     expect(clientAttributes({ baseURL: "https://api.anthropic.com" })).toEqual({ "gen_ai.provider.name": "anthropic", "server.address": "api.anthropic.com", "server.port": 443 });
   });
 });
+
+describe("request content with a big inline image", () => {
+  it("keeps the messages as parseable JSON, leaving the inline bytes out, when they would be cut", () => {
+    const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "A".repeat(100_000) } };
+    const doc = { type: "document", source: { type: "base64", media_type: "application/pdf", data: "B".repeat(50) } };
+    const params = {
+      model: "claude-sonnet-4",
+      messages: [
+        { role: "user", content: [image, { type: "text", text: "What is in this picture?" }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [doc] }] },
+      ],
+    };
+    const attrs = requestContentAttributes(params, { captureContent: true, maxContentLength: 64 * 1024 });
+    const messages = JSON.parse(attrs["gen_ai.input.messages"] as string) as unknown;
+    expect(messages).toEqual([
+      { role: "user", parts: [{ type: "blob", modality: "image", mime_type: "image/png", content: "[100000 chars omitted]" }, { type: "text", content: "What is in this picture?" }] },
+      { role: "user", parts: [{ type: "tool_call_response", id: "t1", response: [{ type: "blob", modality: "file", mime_type: "application/pdf", content: "[50 chars omitted]" }] }] },
+    ]);
+    // A small image still fits whole.
+    const small = requestContentAttributes({ messages: [{ role: "user", content: [doc] }] }, { captureContent: true, maxContentLength: 64 * 1024 });
+    expect(small["gen_ai.input.messages"]).toContain("B".repeat(50));
+  });
+});

@@ -91,6 +91,27 @@ export function contentToParts(content: unknown): GenAIPart[] {
   return content.map(blockToPart);
 }
 
+/**
+ * Replaces the inline (base64) content of the `blob` parts of `messages`,
+ * tool results' included, by `[N chars omitted]`, in place (the parts are
+ * ours, built by {@link blockToPart}). Returns whether any was replaced.
+ */
+export function omitBlobContent(messages: GenAIMessage[]): boolean {
+  let omitted = false;
+  const visit = (parts: unknown): void => {
+    if (!Array.isArray(parts)) return;
+    for (const part of parts as Block[]) {
+      if (!isObject(part)) continue;
+      if (part.type === "blob" && typeof part.content === "string") {
+        part.content = `[${part.content.length} chars omitted]`;
+        omitted = true;
+      } else if (part.type === "tool_call_response") visit(part.response);
+    }
+  };
+  for (const message of messages) visit(message.parts);
+  return omitted;
+}
+
 /** The request's `messages` as GenAI input messages. */
 export function inputMessages(messages: unknown): GenAIMessage[] {
   if (!Array.isArray(messages)) return [];

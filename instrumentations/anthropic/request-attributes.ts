@@ -8,7 +8,8 @@ import { GenAI, Humanloop } from "../../src/attributes.js";
 import type { ContentPolicy } from "../../src/content-policy.js";
 import { contentJson } from "../shared/index.js";
 import { toJsonText } from "../../src/serialize.js";
-import { inputMessages, systemParts, toolDefinitions } from "./content-parts.js";
+import { inputMessages, omitBlobContent, systemParts, toolDefinitions } from "./content-parts.js";
+import { isTruncated } from "./truncation.js";
 
 type Params = Record<string, unknown>;
 
@@ -49,7 +50,12 @@ export function requestContentAttributes(params: Params, policy: ContentPolicy):
   const attrs: Attributes = {};
   const system = systemParts(params.system);
   if (system) attrs[GenAI.SYSTEM_INSTRUCTIONS] = contentJson(system, GenAI.SYSTEM_INSTRUCTIONS, policy);
-  attrs[GenAI.INPUT_MESSAGES] = contentJson(inputMessages(params.messages), GenAI.INPUT_MESSAGES, policy);
+  const messages = inputMessages(params.messages);
+  let text = contentJson(messages, GenAI.INPUT_MESSAGES, policy);
+  // Cut JSON no longer parses, so one big inline image or document would cost the whole conversation:
+  // keep the messages and leave the inline bytes out instead.
+  if (isTruncated(text) && omitBlobContent(messages)) text = contentJson(messages, GenAI.INPUT_MESSAGES, policy);
+  attrs[GenAI.INPUT_MESSAGES] = text;
   const tools = toolDefinitions(params.tools);
   if (tools) attrs[GenAI.TOOL_DEFINITIONS] = contentJson(tools, GenAI.TOOL_DEFINITIONS, policy);
   return attrs;

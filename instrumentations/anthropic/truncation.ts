@@ -9,6 +9,11 @@ import { GenAI } from "../../src/attributes.js";
 const CONTENT_KEYS = [GenAI.SYSTEM_INSTRUCTIONS, GenAI.INPUT_MESSAGES, GenAI.TOOL_DEFINITIONS, GenAI.OUTPUT_MESSAGES];
 const MARKER = /…\[truncated \d+ chars\]$/;
 
+/** Whether a captured text was cut by the content policy (so its JSON no longer parses). */
+export function isTruncated(text: string): boolean {
+  return MARKER.test(text);
+}
+
 /** The content attributes of `attrs` that were cut, added to `into` (which is returned). */
 export function truncatedKeys(attrs: Attributes, into: string[] = []): string[] {
   for (const key of CONTENT_KEYS) {
