@@ -129,7 +129,16 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
         queue.dropLog(ref, !node || node.openChildren > 0 || held.length > 0);
         return this.deliver(held, parentRef);
       }
-      const log = toLogRequest(span, kind, parentRef ? { parentReferenceId: parentRef } : {}, this.defaults);
+      let log: LogRequest;
+      try {
+        log = toLogRequest(span, kind, parentRef ? { parentReferenceId: parentRef } : {}, this.defaults);
+      } catch (err) {
+        // The logs that waited for this one still go out (unlinked, with the reason), never stay pending.
+        diag.error(`humanloop-otel: could not map span "${span.name}" to a Humanloop log`, err);
+        queue.stats.failed++;
+        queue.logIds.fail(ref, `the span could not be mapped (${String(err)})`);
+        return this.deliver(held, parentRef);
+      }
       if (held.length === 0) this.deliver([log], parentRef);
       else {
         held.unshift(log);

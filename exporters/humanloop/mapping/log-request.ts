@@ -164,8 +164,10 @@ export function toLogRequest(span: MappableSpan, kind: LogKind, link: LogLink, d
       kind === "model"
         ? modelConfigOf(attributes)
         : { type: "tool", name: stringAttr(attributes, GenAI.TOOL_NAME) ?? stringAttr(attributes, GenAI.AGENT_NAME) ?? span.name },
-    created_at: rfc3339(span.startTime),
   };
+  // An invalid start time (e.g. `startTime: new Date(NaN)`) has no RFC 3339 text; created_at is optional.
+  const startMs = hrTimeToMilliseconds(span.startTime);
+  if (Number.isFinite(startMs)) log.created_at = rfc3339(span.startTime);
   if (link.parentReferenceId) log.parent_reference_id = link.parentReferenceId;
   const source = stringAttr(attributes, Humanloop.SOURCE) ?? defaults.source;
   if (source) log.source = source;
@@ -214,6 +216,7 @@ function completionOf(span: MappableSpan, kind: LogKind, message: ChatMessage | 
   }
   const error = errorOf(span);
   if (error !== undefined) completion.error = error;
-  completion.duration = Math.max(0, hrTimeToMilliseconds(span.duration) / 1000);
+  const duration = hrTimeToMilliseconds(span.duration) / 1000;
+  if (Number.isFinite(duration)) completion.duration = Math.max(0, duration);
   return completion;
 }
