@@ -9,10 +9,11 @@ const real = Boolean(process.env.OPENAI_API_KEY && process.env.ANTHROPIC_API_KEY
 
 if (real) {
   console.log("OPENAI_API_KEY, ANTHROPIC_API_KEY and HUMANLOOP_API_KEY are set: running against the real services.\n");
+  process.env.DEMO_RUN_ID ??= new Date().toISOString().replace(/[-:]/g, "").slice(0, 15);
   const { main } = await import("./support-agent.mjs");
   const answers = await main();
   console.log(JSON.stringify(answers, null, 2));
-  console.log("\nThe logs are in Humanloop, project support-bot, sessions order-help and returns.");
+  console.log(`\nThe logs are in Humanloop, project support-bot, sessions order-help-${process.env.DEMO_RUN_ID} and returns-${process.env.DEMO_RUN_ID}.`);
 } else {
   const humanloop = await HumanloopTestServer.start();
   const openai = new OpenAITestServer();

@@ -5,6 +5,7 @@
 // the real services (`node examples/support-agent.mjs`).
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
+import { pathToFileURL } from "node:url";
 import { register, traced, session } from "humanloop-otel";
 
 const OPENAI_MODEL = process.env.DEMO_OPENAI_MODEL ?? "gpt-4o-mini";
@@ -90,18 +91,20 @@ export async function main() {
   }, { kind: "agent" });
 
   const answers = {};
-  await session({ id: "order-help", userId: "alice" }, async () => {
+  // Against the real Humanloop, each run gets its own sessions (DEMO_RUN_ID, set by demo.mjs) instead of merging into earlier runs'.
+  const run = process.env.DEMO_RUN_ID ? `-${process.env.DEMO_RUN_ID}` : "";
+  await session({ id: `order-help${run}`, userId: "alice" }, async () => {
     answers.order = await supportAgent("Where is my order A-17?");
     answers.sms = await streamedSummary(answers.order);
   });
-  await session({ id: "returns", userId: "bob" }, async () => {
+  await session({ id: `returns${run}`, userId: "bob" }, async () => {
     answers.returns = await returnsAgent("Can I return the blender from order A-17?");
   });
   await tracing.shutdown();
   return answers;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const answers = await main();
   console.log(JSON.stringify(answers, null, 2));
 }
