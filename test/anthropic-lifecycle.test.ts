@@ -79,12 +79,14 @@ describe("stream endings", () => {
   it("ends a stream never read, and a promise never awaited, at endPendingCalls (shutdown)", async () => {
     h.server.reply(longText, { kind: "message" });
     const unread = await client.messages.create({ ...params, stream: true });
-    void client.messages.create(params);
+    // Held (never awaited) so that a garbage collection the test runner happens to run meanwhile cannot end it as abandoned first.
+    const unawaited = client.messages.create(params);
     await new Promise((r) => setTimeout(r, 50));
     expect(h.exporter.getFinishedSpans()).toHaveLength(0);
     expect(endPendingCalls()).toBe(2);
     expect(ourSpans(h.exporter)).toHaveLength(2);
     unread.controller.abort();
+    void unawaited;
   });
 
   it("is not ended early by garbage collection while the caller awaits (plain, withResponse, stream())", async () => {
@@ -124,13 +126,15 @@ describe("stream endings", () => {
 
   it("ends a promise never awaited, and a stream never read, at garbage collection", async () => {
     h.server.reply({ kind: "message" }, longText);
-    void client.messages.create(params);
-    // The stream is dropped unread as soon as this function returns it.
+    // Held until the check that nothing ended by itself, so that a garbage collection the runner
+    // happens to run meanwhile cannot end them first; then dropped (the stream unread).
+    const held: unknown[] = [client.messages.create(params)];
     await (async () => {
-      await client.messages.create({ ...params, stream: true });
+      held.push(await client.messages.create({ ...params, stream: true }));
     })();
     await new Promise((r) => setTimeout(r, 30));
     expect(h.exporter.getFinishedSpans()).toHaveLength(0);
+    held.length = 0;
     await collect(10);
     await until(() => h.exporter.getFinishedSpans().length === 2);
     expect(ourSpans(h.exporter)).toHaveLength(2);

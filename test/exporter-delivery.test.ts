@@ -170,7 +170,7 @@ describe("shutdown", () => {
     captureDiag();
     const { processor, tracer } = withProcessor(s, { shutdownTimeoutMillis: 300, requestTimeoutMillis: 10_000 });
     startChild(tracer, "chat", undefined, llm()).end();
-    await sleep(50); // the batch is sent and hangs in the server
+    for (let i = 0; i < 500 && s.stats.total === 0; i++) await sleep(10); // the batch is sent and hangs in the server
     expect(s.stats.total).toBe(1);
     const started = Date.now();
     await processor.shutdown();
