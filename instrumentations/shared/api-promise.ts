@@ -19,7 +19,9 @@ export type RawResponseObserver = (response: unknown, call: CallSpan) => void;
 class TraceState implements ProxyHandler<object>, Claimable {
   /** The caller asked for the result (`then`, `withResponse`, `asResponse`): the call no longer needs an owner. */
   claimed = false;
+  /** The wrapped `then`, and the promise it belongs to (a `_thenUnwrap` child shares this state but not the `then`). */
   #then: Function | undefined;
+  #thenOf: object | undefined;
 
   constructor(
     readonly call: CallSpan,
@@ -30,7 +32,11 @@ class TraceState implements ProxyHandler<object>, Claimable {
   get(t: object, prop: string | symbol): unknown {
     switch (prop) {
       case "then":
-        return (this.#then ??= thenOf(t, this));
+        if (this.#thenOf !== t) {
+          this.#then = thenOf(t, this);
+          this.#thenOf = t;
+        }
+        return this.#then;
       case "catch":
       case "finally":
         return chained(t, prop, this);
