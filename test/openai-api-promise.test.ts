@@ -25,3 +25,26 @@ describe("traceApiPromise and the SDKs' _thenUnwrap chaining (the parse() helper
     expect(call.ended).toBe(true);
   });
 });
+
+describe("CallSpan", () => {
+  it("still records the response and ends the span once when recording the request content throws", async () => {
+    const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import("../src/otel-sdk.js");
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const tracer = provider.getTracer("t");
+    const call = new CallSpan(
+      tracer.startSpan("chat"),
+      () => call.span.setAttribute("gen_ai.response.id", "r1"),
+      () => {
+        throw new TypeError("odd request shape");
+      },
+      false,
+    );
+    call.finish();
+    call.finish();
+    await provider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes["gen_ai.response.id"]).toBe("r1");
+  });
+});

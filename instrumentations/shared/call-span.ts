@@ -146,14 +146,24 @@ export class CallSpan {
     if (this.#cell && this.#cell.owners <= 0) this.finish("abandoned");
   }
 
-  /** Ends the span without an error (no-op when already ended). */
-  finish(ending: CallEnding = "complete"): void {
-    if (this.#ended) return;
+  /** Marks the call ended (false when it already was) and records the request content; a failure there loses only that. */
+  #close(): boolean {
+    if (this.#ended) return false;
     this.#ended = true;
     if (this.#cell) this.#cell.call = undefined;
     pendingCalls.delete(this);
     try {
       this.onClose?.();
+    } catch (err) {
+      diag.error("humanloop-otel: failed to record the request of a provider call", err);
+    }
+    return true;
+  }
+
+  /** Ends the span without an error (no-op when already ended). */
+  finish(ending: CallEnding = "complete"): void {
+    if (!this.#close()) return;
+    try {
       this.onEnding?.(ending);
       if (ending === "aborted") {
         this.span.setAttribute(Semconv.ERROR_TYPE, "AbortError");
@@ -167,15 +177,7 @@ export class CallSpan {
 
   /** Ends the span with status ERROR, `error.type` and the exception recorded (no-op when already ended). */
   fail(error: unknown): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    if (this.#cell) this.#cell.call = undefined;
-    pendingCalls.delete(this);
-    try {
-      this.onClose?.();
-    } catch (err) {
-      diag.error("humanloop-otel: failed to record the request of a provider call", err);
-    }
+    if (!this.#close()) return;
     try {
       this.span.setAttribute(Semconv.ERROR_TYPE, errorType(error));
       if (error instanceof Error) this.span.recordException(error);
