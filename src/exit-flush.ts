@@ -1,5 +1,6 @@
 import { diag } from "@opentelemetry/api";
 import type { ReadableSpan, SdkSpan, SpanProcessor } from "./otel-sdk.js";
+import { setProcessExiting } from "./process-exit.js";
 
 /**
  * Delivers queued spans when the process ends: on `beforeExit` (the event
@@ -61,8 +62,11 @@ export class ExitFlush implements SpanProcessor {
     if (!this.dirty) return;
     this.dirty = false;
     this.flushing = true;
+    // The exit flush is bounded by its own timer: the exporter must not keep the process alive past it.
+    setProcessExiting(true);
     void withTimeout(this.flushTracing(), this.timeoutMillis, "beforeExit").finally(() => {
       this.flushing = false;
+      setProcessExiting(false);
     });
   }
 

@@ -83,7 +83,8 @@ it("on a normal exit with Humanloop unreachable: ends within the exit limit inst
   const port = (probe.address() as AddressInfo).port;
   await new Promise((resolve) => probe.close(resolve));
   const started = Date.now();
-  const r = await runNode(["test/fixtures/exit-app.mjs", "natural"], { ...env(), HUMANLOOP_BASE_URL: `http://127.0.0.1:${port}/v4`, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` }, undefined, 40_000);
+  // Humanloop only: the OTLP exporter's own retry timers are the OTel SDK's business, not this test's.
+  const r = await runNode(["test/fixtures/exit-app.mjs", "natural"], { ...env(), HUMANLOOP_BASE_URL: `http://127.0.0.1:${port}/v4`, OTEL_EXPORTER_OTLP_ENDPOINT: "" }, undefined, 40_000);
   expect(r.code, r.stderr).toBe(0);
   // The exit flush waits at most exitTimeoutMillis (5 s by default); retry timers must not hold the process after that.
   expect(Date.now() - started).toBeLessThan(12_000);
@@ -103,4 +104,13 @@ it("on a normal exit, a streamed call whose stream was never read is still logge
   } finally {
     await openai.close();
   }
+});
+
+it("without register(): an app's own `await processor.forceFlush()` keeps the process alive through a retry", async () => {
+  server.failNext(1, { status: 503 });
+  const r = await runNode(["test/fixtures/explicit-flush.mjs"], env(), undefined, 30_000);
+  // Exit code 13 is Node's "unsettled top-level await": the retry's timer alone did not keep the process alive.
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain("flushed");
+  expect(server.logs().filter((l) => (l.config as { name?: string } | undefined)?.name === "job")).toHaveLength(1);
 });

@@ -8,6 +8,7 @@ import type { CreateItem, DeliveryStats, Item } from "./queue-items.js";
 import type { DeliveryReport } from "./report.js";
 import type { HumanloopRequests } from "./requests.js";
 import type { FeedbackBody, LogCompletion, LogRequest } from "./types.js";
+import { keepAliveUntilSettled } from "../../src/process-exit.js";
 
 export type { DeliveryStats } from "./queue-items.js";
 
@@ -146,7 +147,8 @@ export class DeliveryQueue {
   forceFlush(): Promise<void> {
     const flushed = this.settlement.flushes.flush();
     this.pump();
-    return flushed;
+    // Retries wait on unref'd timers: the app awaiting this flush must not see Node exit under it.
+    return keepAliveUntilSettled(flushed);
   }
 
   /**
