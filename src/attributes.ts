@@ -27,7 +27,7 @@ export const GenAI = {
   REQUEST_PRESENCE_PENALTY: "gen_ai.request.presence_penalty",
   REQUEST_FREQUENCY_PENALTY: "gen_ai.request.frequency_penalty",
   REQUEST_SEED: "gen_ai.request.seed",
-  REQUEST_CHOICE_COUNT: "gen_ai.request.choice_count",
+  REQUEST_CHOICE_COUNT: "gen_ai.request.choice.count",
   REQUEST_STREAM: "gen_ai.request.stream",
   REQUEST_ENCODING_FORMATS: "gen_ai.request.encoding_formats",
   OUTPUT_TYPE: "gen_ai.output.type",
