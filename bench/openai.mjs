@@ -7,8 +7,8 @@
 //   humanloop - humanloop-otel/openai (from dist), content capture on
 //   peer      - @opentelemetry/instrumentation-openai 0.22, captureMessageContent on
 // The peer supports openai <7, so the comparison runs on openai 6; ours is also measured on openai 7.
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { droppingProvider, fixtureFetch, measurePaired, runWorkers } from "./paired.mjs";
 
 const STREAM_CHUNKS = 50; // + role chunk + finish chunk + usage chunk = 53 events
 const PLAIN_CALLS = 200;
@@ -16,11 +16,8 @@ const STREAM_CALLS = 40;
 
 async function worker(config, major) {
   const mod = major === 7 ? await import("openai") : await import("openai6");
-  const { TracerProvider, BatchSpanProcessor } = await import("@opentelemetry/sdk-trace");
   const { metrics } = await import("@opentelemetry/api");
-  // Spans go through a real batch processor to an exporter that drops them.
-  const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-  const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter, maxQueueSize: 100_000, scheduledDelayMillis: 200 })] });
+  const provider = await droppingProvider();
   // Both instrumentations let calls straight through while disabled, so one
   // process measures the same client with and without them.
   let inst;
@@ -36,16 +33,8 @@ async function worker(config, major) {
     inst.setMeterProvider(metrics.getMeterProvider());
     inst.getModuleDefinitions()[0].patch(mod, "6.0.0");
   }
-  const encoder = new TextEncoder();
-  const { plain, frames: sse } = wireFixtures();
-  const frames = sse.map((f) => encoder.encode(f));
-  const fetch = async (_url, init) => {
-    const body = JSON.parse(init.body);
-    if (!body.stream) return new Response(plain, { status: 200, headers: { "content-type": "application/json", "x-request-id": "req_1" } });
-    let i = 0;
-    const stream = new ReadableStream({ pull(c) { if (i < frames.length) c.enqueue(frames[i++]); else c.close(); } });
-    return new Response(stream, { status: 200, headers: { "content-type": "text/event-stream", "x-request-id": "req_1" } });
-  };
+  const { plain, frames } = wireFixtures();
+  const fetch = fixtureFetch(plain, frames, "x-request-id");
   const client = new mod.OpenAI({ apiKey: "k", baseURL: "http://bench.local/v1", fetch, maxRetries: 0 });
   const messages = [{ role: "system", content: "You are terse." }, { role: "user", content: "Where is my order A-17?" }];
   const plainCall = () => client.chat.completions.create({ model: "gpt-4o-mini", messages, temperature: 0.2 });
@@ -55,33 +44,10 @@ async function worker(config, major) {
     for await (const _ of s) n++;
     if (n !== 53) throw new Error(`expected 53 chunks, got ${n}`);
   };
-  const time = async (fn, calls) => {
-    // CPU time of this process, not wall time: other load on the machine then adds little noise.
-    const start = process.cpuUsage();
-    for (let i = 0; i < calls; i++) await fn();
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / calls;
-  };
-  // Warm up both paths, then alternate short batches with the instrumentation
-  // off and on; the added cost is the median of the paired differences.
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
-  const diffs = { plain: [], stream: [] };
-  const base = { plain: [], stream: [] };
-  for (let r = -4; r < rounds; r++) {
-    inst?.disable();
-    const p0 = await time(plainCall, PLAIN_CALLS);
-    const s0 = await time(streamCall, STREAM_CALLS);
-    inst?.enable();
-    const p1 = await time(plainCall, PLAIN_CALLS);
-    const s1 = await time(streamCall, STREAM_CALLS);
-    if (r < 0) continue;
-    diffs.plain.push(p1 - p0);
-    diffs.stream.push(s1 - s0);
-    base.plain.push(p0);
-    base.stream.push(s0);
-  }
+  // Both paths call the same client; only the instrumentation is toggled.
+  const figures = await measurePaired({ inst, plainCall, streamCall, plainCalls: PLAIN_CALLS, streamCalls: STREAM_CALLS });
   await provider.shutdown();
-  process.stdout.write(JSON.stringify({ basePlain: median(base.plain), baseStream: median(base.stream), addedPlain: median(diffs.plain), addedStream: median(diffs.stream) }));
+  process.stdout.write(JSON.stringify(figures));
 }
 
 /** A chat completion body and the SSE frames of a 53-event stream, as the API sends them. */
@@ -96,27 +62,13 @@ function wireFixtures() {
   return { plain, frames: events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat("data: [DONE]\n\n") };
 }
 
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** Runs the comparison and prints a table; returns the figures. */
 export async function runOpenAIBench() {
-  const self = fileURLToPath(import.meta.url);
   const runs = [["humanloop", 6], ["peer", 6], ["humanloop", 7]];
-  const rows = [];
-  for (const [config, major] of runs) {
-    const out = spawnSync(process.execPath, [self, "--worker", config, String(major)], { encoding: "utf8", env: process.env });
-    if (out.status !== 0) throw new Error(`bench worker ${config}@${major} failed: ${out.stderr}`);
-    const f = JSON.parse(out.stdout);
-    rows.push({
-      client: `openai ${major}`,
-      instrumentation: config === "peer" ? "@opentelemetry/instrumentation-openai" : "humanloop-otel/openai",
-      "plain: uninstrumented µs": f.basePlain.toFixed(1),
-      "plain: added µs": f.addedPlain.toFixed(1),
-      "stream(53): uninstrumented µs": f.baseStream.toFixed(1),
-      "stream(53): added µs": f.addedStream.toFixed(1),
-    });
-  }
+  const rows = runWorkers(fileURLToPath(import.meta.url), runs, (config, major) => ({
+    client: `openai ${major}`,
+    instrumentation: config === "peer" ? "@opentelemetry/instrumentation-openai" : "humanloop-otel/openai",
+  }));
   console.log("\nOpenAI per-call overhead: CPU µs per call, median of paired off/on batches in one process (targets: added <= 25 µs plain, <= 60 µs streamed)");
   console.table(rows);
   return rows;
