@@ -5,7 +5,7 @@
  * it only turns the SDK's own span off for its synchronous start and ties
  * the `MessageStream` it returns to the span `create` made.
  */
-import { context, diag, SpanKind, trace, type Attributes, type SpanContext, type Tracer } from "@opentelemetry/api";
+import { context, diag, SpanKind, trace, type Attributes, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
 import { GenAI, Humanloop } from "../../src/attributes.js";
 import { getContentPolicy } from "../../src/content-policy.js";
 import { rememberResultSpan } from "../../src/log-ref-registry.js";
@@ -50,6 +50,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
     let accumulator: MessageAccumulator | undefined;
     let result: ResponseMessage | undefined;
     const policy = getContentPolicy();
+    let started: Span | undefined;
     try {
       const p = params as Record<string, unknown>;
       const attributes: Attributes = { [GenAI.OPERATION_NAME]: "chat", [Humanloop.INSTRUMENTED]: true };
@@ -58,6 +59,7 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
       requestParamAttributes(p, attributes);
       const model = typeof p.model === "string" ? p.model : "";
       const span = tracing.tracer().startSpan(model ? `chat ${model}` : "chat", { kind: SpanKind.CLIENT, attributes });
+      started = span;
       const capture = policy.captureContent && span.isRecording();
       const streamed = p.stream === true;
       if (streamed) accumulator = new MessageAccumulator(capture);
@@ -84,6 +86,8 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
       if (slot) slot.spanContext = span.spanContext();
     } catch (err) {
       diag.error("humanloop-otel: could not start the span of an Anthropic call", err);
+      // An open span would stay in span processors' indexes (with its ancestors) forever.
+      started?.end();
       return original.apply(this, args);
     }
     let promise: unknown;

@@ -73,17 +73,19 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
     let runCtx: Context;
     const streamed = body.stream === true;
     let acc: StreamAccumulator | undefined;
+    let span: Span | undefined;
     try {
       capture = tracer.captureContent();
-      const span = startSpan(tracer, endpoint, body, clientInfo(this), ctx);
+      span = startSpan(tracer, endpoint, body, clientInfo(this), ctx);
       recording = span.isRecording();
       if (!recording) capture = false;
       // Content is serialized when the span ends, from the request as it was sent.
       const request = capture ? snapshotRequest(body) : undefined;
+      const started = span;
       call = new CallSpan(
-        span,
-        () => acc?.write(span, capture),
-        request && (() => endpoint.requestContent(request, span)),
+        started,
+        () => acc?.write(started, capture),
+        request && (() => endpoint.requestContent(request, started)),
         streamed,
       );
       runCtx = trace.setSpan(ctx, span);
@@ -91,6 +93,8 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
       if (foreignInside) runCtx = suppressTracing(runCtx);
     } catch (err) {
       diag.error("humanloop-otel: could not start an OpenAI span", err);
+      // An open span would stay in span processors' indexes (with its ancestors) forever.
+      span?.end();
       return Reflect.apply(original, this, args);
     }
     let result: unknown;

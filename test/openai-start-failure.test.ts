@@ -1,0 +1,45 @@
+/**
+ * A failure in our own set-up after the span was started (here: reading the
+ * request for content capture) must not leave that span open: an open span
+ * stays in the Humanloop processor's index, with its ancestors, forever.
+ */
+import { afterAll, expect, it } from "vitest";
+import * as openai from "openai";
+const OpenAI = openai.OpenAI;
+import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
+import { OpenAITestServer } from "../exporters/testing/openai-server.js";
+import { TracerProvider, type SdkSpan, type SpanProcessor } from "../src/otel-sdk.js";
+
+let started = 0;
+let ended = 0;
+const counter: SpanProcessor = {
+  onStart: (_span: SdkSpan) => void started++,
+  onEnd: () => void ended++,
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
+const server = new OpenAITestServer();
+const instrumentation = new OpenAIInstrumentation({ captureContent: true });
+instrumentation.setTracerProvider(new TracerProvider({ spanProcessors: [counter] }));
+instrumentation.manuallyInstrument(openai);
+afterAll(() => server.close());
+
+it("a span whose set-up fails after it started is still ended, and the call goes through untouched", async () => {
+  await server.start();
+  const client = new OpenAI({ apiKey: "k", baseURL: server.url, maxRetries: 0 });
+  let reads = 0;
+  const body = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "hi" }] };
+  // Only our request snapshot (content capture) reads this key first; the SDK reads it afterwards without trouble.
+  Object.defineProperty(body, "x_probe", {
+    enumerable: true,
+    get() {
+      if (reads++ === 0) throw new Error("first read fails");
+      return "u-1";
+    },
+  });
+  const completion = await client.chat.completions.create(body);
+  expect(completion.choices[0]?.message.role).toBe("assistant");
+  expect(reads).toBeGreaterThan(1);
+  expect(started).toBe(1);
+  expect(ended).toBe(started);
+});
