@@ -1,7 +1,7 @@
-import type { Attributes, Span } from "@opentelemetry/api";
+import type { Span } from "@opentelemetry/api";
 import { GenAI, type GenAIMessage, type GenAIPart, type GenAIToolDefinition } from "../../src/attributes.js";
 import {
-  isObject, numberParam, parseArguments, setJson, setJsonText, setResponseIdentity, textMessageJson, setUsage, stopParam, uriPart,
+  generationParams, isObject, outputTypeParam, parseArguments, setJson, setJsonText, setResponseIdentity, textMessageJson, setUsage, uriPart,
   type Endpoint, type Json, type StreamAccumulator,
 } from "./common.js";
 
@@ -9,16 +9,8 @@ import {
 export const chatEndpoint: Endpoint = {
   operation: "chat",
   requestAttributes(body, attrs) {
-    numberParam(body, "temperature", attrs, GenAI.REQUEST_TEMPERATURE);
-    numberParam(body, "top_p", attrs, GenAI.REQUEST_TOP_P);
-    numberParam(body, "max_completion_tokens", attrs, GenAI.REQUEST_MAX_TOKENS);
-    numberParam(body, "max_tokens", attrs, GenAI.REQUEST_MAX_TOKENS);
-    numberParam(body, "presence_penalty", attrs, GenAI.REQUEST_PRESENCE_PENALTY);
-    numberParam(body, "frequency_penalty", attrs, GenAI.REQUEST_FREQUENCY_PENALTY);
-    numberParam(body, "seed", attrs, GenAI.REQUEST_SEED);
-    if (typeof body.n === "number" && body.n !== 1) attrs[GenAI.REQUEST_CHOICE_COUNT] = body.n;
-    stopParam(body, attrs);
-    responseFormat(body.response_format, attrs);
+    generationParams(body, attrs, ["max_completion_tokens", "max_tokens"]);
+    outputTypeParam(body.response_format, attrs);
     if (typeof body.service_tier === "string") attrs[GenAI.OPENAI_REQUEST_SERVICE_TIER] = body.service_tier;
   },
   requestContent(body, span) {
@@ -48,12 +40,6 @@ export const chatEndpoint: Endpoint = {
   },
   accumulator: () => new ChatStream(),
 };
-
-function responseFormat(format: unknown, attrs: Attributes): void {
-  const type = isObject(format) ? format.type : undefined;
-  if (type === "json_object" || type === "json_schema") attrs[GenAI.OUTPUT_TYPE] = "json";
-  else if (type === "text") attrs[GenAI.OUTPUT_TYPE] = "text";
-}
 
 function contentParts(content: unknown): GenAIPart[] {
   if (typeof content === "string") return [{ type: "text", content }];

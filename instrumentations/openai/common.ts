@@ -35,10 +35,32 @@ export function numberParam(body: Json, key: string, attrs: Attributes, attr: st
 }
 
 /** `stop` as a string array attribute. */
-export function stopParam(body: Json, attrs: Attributes): void {
+function stopParam(body: Json, attrs: Attributes): void {
   const stop = body.stop;
   if (typeof stop === "string") attrs[GenAI.REQUEST_STOP_SEQUENCES] = [stop];
   else if (Array.isArray(stop)) attrs[GenAI.REQUEST_STOP_SEQUENCES] = stop.filter((s): s is string => typeof s === "string");
+}
+
+/**
+ * The generation parameters chat and legacy completions both take, read the same way.
+ * `maxTokensKeys`: the endpoint's max-tokens parameters, in order (a later one that is set wins).
+ */
+export function generationParams(body: Json, attrs: Attributes, maxTokensKeys: readonly string[]): void {
+  numberParam(body, "temperature", attrs, GenAI.REQUEST_TEMPERATURE);
+  numberParam(body, "top_p", attrs, GenAI.REQUEST_TOP_P);
+  for (const key of maxTokensKeys) numberParam(body, key, attrs, GenAI.REQUEST_MAX_TOKENS);
+  numberParam(body, "presence_penalty", attrs, GenAI.REQUEST_PRESENCE_PENALTY);
+  numberParam(body, "frequency_penalty", attrs, GenAI.REQUEST_FREQUENCY_PENALTY);
+  numberParam(body, "seed", attrs, GenAI.REQUEST_SEED);
+  if (typeof body.n === "number" && body.n !== 1) attrs[GenAI.REQUEST_CHOICE_COUNT] = body.n;
+  stopParam(body, attrs);
+}
+
+/** A requested output format (chat's `response_format`, Responses' `text.format`) as the output type. */
+export function outputTypeParam(format: unknown, attrs: Attributes): void {
+  const type = isObject(format) ? format.type : undefined;
+  if (type === "json_object" || type === "json_schema") attrs[GenAI.OUTPUT_TYPE] = "json";
+  else if (type === "text") attrs[GenAI.OUTPUT_TYPE] = "text";
 }
 
 /** Usage keys shared by chat/completions (`prompt_tokens`…) and Responses (`input_tokens`…). */

@@ -1,19 +1,12 @@
 import type { Span } from "@opentelemetry/api";
 import { GenAI, type GenAIMessage } from "../../src/attributes.js";
-import { isObject, numberParam, setJson, setResponseIdentity, setUsage, stopParam, type Endpoint, type Json, type StreamAccumulator } from "./common.js";
+import { generationParams, isObject, setJson, setResponseIdentity, setUsage, type Endpoint, type Json, type StreamAccumulator } from "./common.js";
 
 /** Legacy `completions.create`. */
 export const completionsEndpoint: Endpoint = {
   operation: "text_completion",
   requestAttributes(body, attrs) {
-    numberParam(body, "temperature", attrs, GenAI.REQUEST_TEMPERATURE);
-    numberParam(body, "top_p", attrs, GenAI.REQUEST_TOP_P);
-    numberParam(body, "max_tokens", attrs, GenAI.REQUEST_MAX_TOKENS);
-    numberParam(body, "presence_penalty", attrs, GenAI.REQUEST_PRESENCE_PENALTY);
-    numberParam(body, "frequency_penalty", attrs, GenAI.REQUEST_FREQUENCY_PENALTY);
-    numberParam(body, "seed", attrs, GenAI.REQUEST_SEED);
-    if (typeof body.n === "number" && body.n !== 1) attrs[GenAI.REQUEST_CHOICE_COUNT] = body.n;
-    stopParam(body, attrs);
+    generationParams(body, attrs, ["max_tokens"]);
   },
   requestContent(body, span) {
     const prompts = typeof body.prompt === "string" ? [body.prompt] : Array.isArray(body.prompt) ? body.prompt : [];

@@ -1,7 +1,7 @@
 import type { Span } from "@opentelemetry/api";
 import { GenAI, type GenAIMessage, type GenAIPart, type GenAIToolDefinition } from "../../src/attributes.js";
 import {
-  isObject, numberParam, parseArguments, setJson, setResponseIdentity, setUsage, uriPart,
+  isObject, numberParam, outputTypeParam, parseArguments, setJson, setResponseIdentity, setUsage, uriPart,
   type Endpoint, type Json, type StreamAccumulator,
 } from "./common.js";
 
@@ -12,9 +12,7 @@ export const responsesEndpoint: Endpoint = {
     numberParam(body, "temperature", attrs, GenAI.REQUEST_TEMPERATURE);
     numberParam(body, "top_p", attrs, GenAI.REQUEST_TOP_P);
     numberParam(body, "max_output_tokens", attrs, GenAI.REQUEST_MAX_TOKENS);
-    const format = isObject(body.text) && isObject(body.text.format) ? body.text.format.type : undefined;
-    if (format === "json_schema" || format === "json_object") attrs[GenAI.OUTPUT_TYPE] = "json";
-    else if (format === "text") attrs[GenAI.OUTPUT_TYPE] = "text";
+    outputTypeParam(isObject(body.text) ? body.text.format : undefined, attrs);
     if (typeof body.service_tier === "string") attrs[GenAI.OPENAI_REQUEST_SERVICE_TIER] = body.service_tier;
   },
   requestContent(body, span) {
