@@ -1,6 +1,7 @@
 import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult, type ReadableSpan, type SpanExporter } from "../../src/otel-sdk.js";
 import { referenceIdOf } from "../../src/reference.js";
+import { clearFeedbackSink, setFeedbackSink, type FeedbackItem, type FeedbackSink, type HumanloopConnection } from "../../src/feedback-sink.js";
 import { createDelivery, type Delivery } from "./delivery.js";
 import type { DeliveryStats } from "./delivery-queue.js";
 import { toLogRequest, type MappingDefaults } from "./mapping/log-request.js";
@@ -15,8 +16,13 @@ import { logKindOf } from "./span-filter.js";
  * logged (an HTTP span, say) its waiting children are pointed at the nearest
  * logged ancestor instead. Sessions are read from span attributes only
  * (`humanloop.session.id`): without the processor nothing stamps them.
+ *
+ * It is also the sink for `feedback()`: feedback given before a span was
+ * even exported waits in the same queue for that log. (It does not answer
+ * `hasLog`, since the batch processor may not have handed it a span yet, so
+ * every reference made in this process counts as its own.)
  */
-export class HumanloopSpanExporter implements SpanExporter {
+export class HumanloopSpanExporter implements SpanExporter, FeedbackSink {
   private readonly delivery: Delivery;
   private readonly defaults: MappingDefaults;
   /** reference of a seen span -> reference its children attach to (itself when logged), bounded. */
@@ -29,6 +35,7 @@ export class HumanloopSpanExporter implements SpanExporter {
     const { project, source, environment } = this.delivery.options;
     this.defaults = { project, source, environment };
     this.maxSeen = this.delivery.options.maxRememberedLogs;
+    if (this.delivery.queue) setFeedbackSink(this);
   }
 
   /** Counters of the delivery queue (undefined when disabled). */
@@ -77,6 +84,18 @@ export class HumanloopSpanExporter implements SpanExporter {
     return this.delivery.queue.logIdOf(referenceId, timeoutMs);
   }
 
+  /** Feedback for the log with this reference, sent once the log exists (see {@link FeedbackSink.enqueueFeedback}). */
+  enqueueFeedback(referenceId: string, body: FeedbackItem): Promise<void> {
+    if (!this.delivery.queue) return Promise.reject(new Error("humanloop-otel: the Humanloop exporter is disabled (no API key)"));
+    return this.delivery.queue.enqueueFeedback(referenceId, body);
+  }
+
+  /** The API key and base URL in use, for references made by other processes. */
+  connection(): Partial<HumanloopConnection> | undefined {
+    const { apiKey, baseUrl } = this.delivery.options;
+    return apiKey ? { apiKey, baseUrl } : undefined;
+  }
+
   /** Sends everything queued and resolves once it is delivered or given up. */
   async forceFlush(): Promise<void> {
     await this.delivery.queue?.forceFlush();
@@ -84,6 +103,7 @@ export class HumanloopSpanExporter implements SpanExporter {
 
   /** Flushes within `shutdownTimeoutMillis`, then refuses new work. */
   async shutdown(): Promise<void> {
+    clearFeedbackSink(this);
     await this.delivery.queue?.shutdown(this.delivery.options.shutdownTimeoutMillis);
   }
 }
