@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { context, diag, DiagLogLevel, SpanStatusCode, trace, type DiagLogger } from "@opentelemetry/api";
+import { context, diag, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { HumanloopTestServer } from "../exporters/testing/index.js";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
 import { createDelivery } from "../exporters/humanloop/delivery.js";
@@ -7,27 +7,14 @@ import type { LogRequest } from "../exporters/humanloop/types.js";
 import { TracerProvider } from "../src/otel-sdk.js";
 import { GenAI, Humanloop } from "../src/attributes.js";
 import { getContentPolicy, setContentPolicy } from "../src/content-policy.js";
-import { FAST, llm, refOf, startChild, startServer, tool, withProcessor } from "./exporter-helpers.js";
+import { captureDiag, FAST, llm, refOf, serverPool, startChild, tool, withProcessor } from "./exporter-helpers.js";
 
-const servers: HumanloopTestServer[] = [];
-async function server(...args: Parameters<typeof startServer>) {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
+const { server, closeServers } = serverPool();
 afterEach(async () => {
   diag.disable();
   vi.unstubAllEnvs();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await closeServers();
 });
-
-function captureDiag(): string[] {
-  const lines: string[] = [];
-  const log = (msg: string) => lines.push(msg);
-  const logger: DiagLogger = { error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  return lines;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const patches = (s: HumanloopTestServer) =>

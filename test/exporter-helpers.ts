@@ -1,4 +1,4 @@
-import { context, trace, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import { context, diag, DiagLogLevel, trace, type Context, type DiagLogger, type Span, type Tracer } from "@opentelemetry/api";
 import { HumanloopTestServer, type Faults } from "../exporters/testing/index.js";
 import { HumanloopSpanProcessor, HumanloopSpanExporter, type HumanloopExporterOptions } from "../exporters/humanloop/index.js";
 import { BatchSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
@@ -17,6 +17,28 @@ export const FAST: HumanloopExporterOptions = {
 
 export async function startServer(faults?: Faults, seed = 7): Promise<HumanloopTestServer> {
   return HumanloopTestServer.start({ ...(faults ? { faults } : {}), seed });
+}
+
+/** `server()` starts a local server like {@link startServer}; `closeServers()` (for `afterEach`) closes every one started. */
+export function serverPool() {
+  const servers: HumanloopTestServer[] = [];
+  return {
+    async server(...args: Parameters<typeof startServer>) {
+      const s = await startServer(...args);
+      servers.push(s);
+      return s;
+    },
+    closeServers: () => Promise.all(servers.splice(0).map((s) => s.close())),
+  };
+}
+
+/** Routes diag warnings and errors into the returned array (undo with `diag.disable()`). */
+export function captureDiag(): string[] {
+  const lines: string[] = [];
+  const log = (msg: string) => lines.push(msg);
+  const logger: DiagLogger = { error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} };
+  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  return lines;
 }
 
 export function withProcessor(server: HumanloopTestServer, options: HumanloopExporterOptions = {}) {

@@ -1,28 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { diag, DiagLogLevel, SpanStatusCode, type DiagLogger, type Span } from "@opentelemetry/api";
-import type { HumanloopTestServer } from "../exporters/testing/index.js";
+import { diag, SpanStatusCode, type Span } from "@opentelemetry/api";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
 import { Humanloop } from "../src/attributes.js";
-import { FAST, llm, refOf, startChild, startServer, tool, withExporter, withProcessor } from "./exporter-helpers.js";
+import { captureDiag, FAST, llm, refOf, serverPool, startChild, tool, withExporter, withProcessor } from "./exporter-helpers.js";
 
-const servers: HumanloopTestServer[] = [];
-async function server(...args: Parameters<typeof startServer>) {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
+const { server, closeServers } = serverPool();
 afterEach(async () => {
   diag.disable();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await closeServers();
 });
-
-function captureDiag(): string[] {
-  const lines: string[] = [];
-  const log = (msg: string) => lines.push(msg);
-  const logger: DiagLogger = { error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  return lines;
-}
 
 describe("HumanloopSpanProcessor against the local server", () => {
   it("logs a function without children in one request, with inputs, output and session", async () => {
