@@ -1,27 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
-import { toLogRequest, type MappableSpan } from "../exporters/humanloop/index.js";
+import type { Attributes } from "@opentelemetry/api";
+import { toLogRequest } from "../exporters/humanloop/index.js";
 import { HumanloopTestServer } from "../exporters/testing/index.js";
 import { GenAI, Humanloop } from "../src/attributes.js";
 import { truncate } from "../src/serialize.js";
+import { mappableSpan } from "./mapping-helpers.js";
 
 // Odd spans run through toLogRequest and sent, one by one, to the strict local server: each must be stored, never a 422.
-const TRACE = "0af7651916cd43dd8448eb211c80319c";
 let next = 0;
 function logOf(attributes: Attributes, kind: "model" | "tool" = "model") {
   const spanId = (++next).toString(16).padStart(16, "0");
-  const span: MappableSpan = {
-    name: "odd",
-    attributes,
-    spanContext: () => ({ traceId: TRACE, spanId, traceFlags: 1 }),
-    startTime: [1_700_000_000, 500_000_000],
-    endTime: [1_700_000_001, 0],
-    duration: [0, 500_000_000],
-    status: { code: SpanStatusCode.UNSET },
-    events: [],
-    resource: { attributes: {} } as MappableSpan["resource"],
-  };
-  return toLogRequest(span, kind, {}, { project: "strict" });
+  return toLogRequest(mappableSpan("odd", attributes, {}, spanId), kind, {}, { project: "strict" });
 }
 
 const model = { [GenAI.PROVIDER_NAME]: "openai", [GenAI.OPERATION_NAME]: "chat", [GenAI.REQUEST_MODEL]: "m" };

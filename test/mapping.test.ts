@@ -1,23 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
-import { isLoggedSpan, logKindOf, mapProvider, resolveExporterOptions, toLogCompletion, toLogRequest, type MappableSpan } from "../exporters/humanloop/index.js";
+import { isLoggedSpan, logKindOf, mapProvider, resolveExporterOptions, toLogCompletion, toLogRequest } from "../exporters/humanloop/index.js";
 import { GenAI, Humanloop } from "../src/attributes.js";
-
-const TRACE = "0af7651916cd43dd8448eb211c80319c";
-function span(name: string, attributes: Attributes, extra: Partial<MappableSpan> = {}): MappableSpan {
-  return {
-    name,
-    attributes,
-    spanContext: () => ({ traceId: TRACE, spanId: "b7ad6b7169203331", traceFlags: 1 }),
-    startTime: [1_700_000_000, 500_000_000],
-    endTime: [1_700_000_001, 0],
-    duration: [0, 500_000_000],
-    status: { code: SpanStatusCode.UNSET },
-    events: [],
-    resource: { attributes: {} } as MappableSpan["resource"],
-    ...extra,
-  };
-}
+import { mappableSpan as span, TRACE } from "./mapping-helpers.js";
 
 describe("span filter", () => {
   it("logs our spans, traced spans, GenAI and Vercel AI SDK calls, and nothing else", () => {
