@@ -1,23 +1,17 @@
-import { it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { HumanloopTestServer, OpenAITestServer } from "../exporters/testing/index.js";
+import { it, expect, afterEach } from "vitest";
+import { appServers } from "./fixtures/app-servers.js";
 import { runNode } from "./fixtures/spawn-node.js";
 
 // Runs against the built package (npm test builds first): dist/hook.js.
-let humanloop: HumanloopTestServer;
-const model = new OpenAITestServer();
-beforeAll(async () => {
-  humanloop = await HumanloopTestServer.start();
-  await model.start();
-});
-afterAll(async () => Promise.all([humanloop.close(), model.close()]));
-afterEach(() => humanloop.reset());
+const servers = appServers();
+afterEach(() => servers.humanloop.reset());
 
-const env = () => ({ HUMANLOOP_API_KEY: humanloop.apiKey, HUMANLOOP_BASE_URL: humanloop.url, HUMANLOOP_PROJECT: "esm", MODEL_URL: model.url });
+const env = () => ({ HUMANLOOP_API_KEY: servers.humanloop.apiKey, HUMANLOOP_BASE_URL: servers.humanloop.url, HUMANLOOP_PROJECT: "esm", MODEL_URL: servers.model.url });
 
 it("node --import humanloop-otel/hook patches `import OpenAI from \"openai\"` in an ESM app", async () => {
   const r = await runNode(["--import", "humanloop-otel/hook", "test/fixtures/esm-app.mjs"], env());
   expect(r.code, r.stderr).toBe(0);
-  const tree = humanloop.trees().find((t) => t.session_reference_id === "esm-session");
+  const tree = servers.humanloop.trees().find((t) => t.session_reference_id === "esm-session");
   expect(tree?.roots).toHaveLength(1);
   const root = tree!.roots[0]!;
   expect(root.config).toMatchObject({ type: "tool", name: "ask" });
@@ -28,6 +22,6 @@ it("node --import humanloop-otel/hook patches `import OpenAI from \"openai\"` in
 it("without the hook the ESM import is not patched (only the traced log arrives)", async () => {
   const r = await runNode(["test/fixtures/esm-app.mjs"], env());
   expect(r.code, r.stderr).toBe(0);
-  expect(humanloop.logs()).toHaveLength(1);
-  expect(humanloop.logs()[0]!.config).toMatchObject({ type: "tool", name: "ask" });
+  expect(servers.humanloop.logs()).toHaveLength(1);
+  expect(servers.humanloop.logs()[0]!.config).toMatchObject({ type: "tool", name: "ask" });
 });

@@ -1,25 +1,19 @@
-import { it, expect, beforeAll, afterAll } from "vitest";
-import { HumanloopTestServer, OpenAITestServer } from "../exporters/testing/index.js";
+import { it, expect } from "vitest";
+import { appServers } from "./fixtures/app-servers.js";
 import { runNode } from "./fixtures/spawn-node.js";
 
 // Runs against the built package (npm test builds first): dist/index.cjs.
-let humanloop: HumanloopTestServer;
-const model = new OpenAITestServer();
-beforeAll(async () => {
-  humanloop = await HumanloopTestServer.start();
-  await model.start();
-});
-afterAll(async () => Promise.all([humanloop.close(), model.close()]));
+const servers = appServers();
 
 it("a CommonJS app that required openai before register() still gets its calls traced", async () => {
   const r = await runNode(["test/fixtures/cjs-preloaded.cjs"], {
-    HUMANLOOP_API_KEY: humanloop.apiKey,
-    HUMANLOOP_BASE_URL: humanloop.url,
-    MODEL_URL: model.url,
+    HUMANLOOP_API_KEY: servers.humanloop.apiKey,
+    HUMANLOOP_BASE_URL: servers.humanloop.url,
+    MODEL_URL: servers.model.url,
   });
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain("done");
-  const tree = humanloop.trees().find((t) => t.session_reference_id === "cjs-session");
+  const tree = servers.humanloop.trees().find((t) => t.session_reference_id === "cjs-session");
   expect(tree?.roots[0]?.config).toMatchObject({ type: "tool", name: "ask" });
   expect(tree?.roots[0]?.children.map((c) => c.config)).toEqual([expect.objectContaining({ type: "model", model: "gpt-4o-mini" })]);
 });
