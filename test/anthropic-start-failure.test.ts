@@ -7,16 +7,10 @@ import { afterAll, expect, it } from "vitest";
 import * as anthropic from "@anthropic-ai/sdk";
 import { AnthropicInstrumentation } from "../instrumentations/anthropic/index.js";
 import { AnthropicTestServer } from "../exporters/testing/anthropic-server.js";
-import { TracerProvider, type SdkSpan, type SpanProcessor } from "../src/otel-sdk.js";
+import { TracerProvider } from "../src/otel-sdk.js";
+import { SpanCounter } from "./fixtures/span-counter.js";
 
-let started = 0;
-let ended = 0;
-const counter: SpanProcessor = {
-  onStart: (_span: SdkSpan) => void started++,
-  onEnd: () => void ended++,
-  forceFlush: async () => {},
-  shutdown: async () => {},
-};
+const counter = new SpanCounter();
 const instrumentation = new AnthropicInstrumentation();
 instrumentation.setTracerProvider(new TracerProvider({ spanProcessors: [counter] }));
 instrumentation.manuallyInstrument(anthropic);
@@ -40,6 +34,6 @@ it("a span whose set-up fails after it started is still ended, and the call goes
   const message = await client.messages.create(body);
   expect(message.role).toBe("assistant");
   expect(reads).toBeGreaterThan(1);
-  expect(started).toBe(1);
-  expect(ended).toBe(started);
+  expect(counter.started).toBe(1);
+  expect(counter.ended).toBe(counter.started);
 });

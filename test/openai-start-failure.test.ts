@@ -8,16 +8,10 @@ import * as openai from "openai";
 const OpenAI = openai.OpenAI;
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
 import { OpenAITestServer } from "../exporters/testing/openai-server.js";
-import { TracerProvider, type SdkSpan, type SpanProcessor } from "../src/otel-sdk.js";
+import { TracerProvider } from "../src/otel-sdk.js";
+import { SpanCounter } from "./fixtures/span-counter.js";
 
-let started = 0;
-let ended = 0;
-const counter: SpanProcessor = {
-  onStart: (_span: SdkSpan) => void started++,
-  onEnd: () => void ended++,
-  forceFlush: async () => {},
-  shutdown: async () => {},
-};
+const counter = new SpanCounter();
 const server = new OpenAITestServer();
 const instrumentation = new OpenAIInstrumentation({ captureContent: true });
 instrumentation.setTracerProvider(new TracerProvider({ spanProcessors: [counter] }));
@@ -40,6 +34,6 @@ it("a span whose set-up fails after it started is still ended, and the call goes
   const completion = await client.chat.completions.create(body);
   expect(completion.choices[0]?.message.role).toBe("assistant");
   expect(reads).toBeGreaterThan(1);
-  expect(started).toBe(1);
-  expect(ended).toBe(started);
+  expect(counter.started).toBe(1);
+  expect(counter.ended).toBe(counter.started);
 });

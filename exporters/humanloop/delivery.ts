@@ -1,4 +1,5 @@
 import { diag } from "@opentelemetry/api";
+import type { FeedbackItem, HumanloopConnection } from "../../src/feedback-sink.js";
 import { HumanloopClient } from "./client.js";
 import { DeliveryQueue } from "./delivery-queue.js";
 import { resolveExporterOptions, type HumanloopExporterOptions, type ResolvedExporterOptions } from "./options.js";
@@ -33,4 +34,24 @@ export function createDelivery(options: HumanloopExporterOptions | undefined, fe
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   return { options: resolved, queue: new DeliveryQueue(resolved, new HumanloopRequests(client, report), report), report };
+}
+
+const DISABLED = "humanloop-otel: the Humanloop exporter is disabled (no API key)";
+
+/** The server id of the log with this reference, once confirmed; rejects when the delivery is disabled. */
+export function logIdVia(delivery: Delivery, referenceId: string, timeoutMs: number): Promise<string> {
+  if (!delivery.queue) return Promise.reject(new Error(DISABLED));
+  return delivery.queue.logIdOf(referenceId, timeoutMs);
+}
+
+/** Feedback for the log with this reference, sent once the log exists; rejects when the delivery is disabled. */
+export function feedbackVia(delivery: Delivery, referenceId: string, body: FeedbackItem): Promise<void> {
+  if (!delivery.queue) return Promise.reject(new Error(DISABLED));
+  return delivery.queue.enqueueFeedback(referenceId, body);
+}
+
+/** The API key and base URL in use (undefined when there is no key). */
+export function connectionOf(delivery: Delivery): Partial<HumanloopConnection> | undefined {
+  const { apiKey, baseUrl } = delivery.options;
+  return apiKey ? { apiKey, baseUrl } : undefined;
 }

@@ -2,7 +2,7 @@ import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult, type ReadableSpan, type SpanExporter } from "../../src/otel-sdk.js";
 import { referenceIdOf } from "../../src/reference.js";
 import { clearFeedbackSink, setFeedbackSink, type FeedbackItem, type FeedbackSink, type HumanloopConnection } from "../../src/feedback-sink.js";
-import { createDelivery, type Delivery } from "./delivery.js";
+import { connectionOf, createDelivery, feedbackVia, logIdVia, type Delivery } from "./delivery.js";
 import type { DeliveryStats } from "./delivery-queue.js";
 import { toLogRequest, type MappingDefaults } from "./mapping/log-request.js";
 import type { HumanloopExporterOptions } from "./options.js";
@@ -80,20 +80,17 @@ export class HumanloopSpanExporter implements SpanExporter, FeedbackSink {
 
   /** The server id of the log with this reference, once confirmed. */
   logIdOf(referenceId: string, timeoutMs: number): Promise<string> {
-    if (!this.delivery.queue) return Promise.reject(new Error("humanloop-otel: the Humanloop exporter is disabled (no API key)"));
-    return this.delivery.queue.logIdOf(referenceId, timeoutMs);
+    return logIdVia(this.delivery, referenceId, timeoutMs);
   }
 
   /** Feedback for the log with this reference, sent once the log exists (see {@link FeedbackSink.enqueueFeedback}). */
   enqueueFeedback(referenceId: string, body: FeedbackItem): Promise<void> {
-    if (!this.delivery.queue) return Promise.reject(new Error("humanloop-otel: the Humanloop exporter is disabled (no API key)"));
-    return this.delivery.queue.enqueueFeedback(referenceId, body);
+    return feedbackVia(this.delivery, referenceId, body);
   }
 
   /** The API key and base URL in use, for references made by other processes. */
   connection(): Partial<HumanloopConnection> | undefined {
-    const { apiKey, baseUrl } = this.delivery.options;
-    return apiKey ? { apiKey, baseUrl } : undefined;
+    return connectionOf(this.delivery);
   }
 
   /** Sends everything queued and resolves once it is delivered or given up. */

@@ -6,7 +6,7 @@ import { referenceIdOf } from "../../src/reference.js";
 import { getSession, sessionAttributes } from "../../src/session-context.js";
 import { GenAI, Humanloop, Semconv } from "../../src/attributes.js";
 import { maskForeignContent } from "./content-mask.js";
-import { createDelivery, type Delivery } from "./delivery.js";
+import { connectionOf, createDelivery, feedbackVia, logIdVia, type Delivery } from "./delivery.js";
 import type { DeliveryStats } from "./delivery-queue.js";
 import { HeldLogs, type Holder } from "./held-logs.js";
 import { toLogCompletion, toLogRequest, type MappingDefaults } from "./mapping/log-request.js";
@@ -228,14 +228,12 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
 
   /** The server id of the log with this reference, once confirmed (see {@link FeedbackSink.logIdOf}). */
   logIdOf(referenceId: string, timeoutMs: number): Promise<string> {
-    if (!this.delivery.queue) return Promise.reject(new Error("humanloop-otel: the Humanloop exporter is disabled (no API key)"));
-    return this.delivery.queue.logIdOf(referenceId, timeoutMs);
+    return logIdVia(this.delivery, referenceId, timeoutMs);
   }
 
   /** Feedback for the log with this reference, sent once the log exists (see {@link FeedbackSink.enqueueFeedback}). */
   enqueueFeedback(referenceId: string, body: FeedbackItem): Promise<void> {
-    if (!this.delivery.queue) return Promise.reject(new Error("humanloop-otel: the Humanloop exporter is disabled (no API key)"));
-    return this.delivery.queue.enqueueFeedback(referenceId, body);
+    return feedbackVia(this.delivery, referenceId, body);
   }
 
   /** Whether this processor made or is making the log `referenceId`. */
@@ -245,8 +243,7 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
 
   /** The API key and base URL in use. */
   connection(): Partial<HumanloopConnection> | undefined {
-    const { apiKey, baseUrl } = this.delivery.options;
-    return apiKey ? { apiKey, baseUrl } : undefined;
+    return connectionOf(this.delivery);
   }
 
   /** Sends everything queued and resolves once it is delivered or given up. */
