@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/**", "instrumentations/**", "exporters/humanloop/**"],
+    files: ["src/**", "instrumentations/**", "exporters/**", "server/**", "testing/**"],
     rules: { "no-console": "error" },
   },
 );

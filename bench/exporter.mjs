@@ -26,7 +26,7 @@ const attrs = {
 
 /** Starts the built `humanloop-otel-server` CLI in its own process; resolves to its URL and a stop function. */
 export async function startServerProcess(args = []) {
-  const child = spawn(process.execPath, [`${root}dist/testing-cli.js`, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [`${root}dist/server-cli.js`, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   let buffered = "";
   const url = await new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`local server exited with ${code}`)));

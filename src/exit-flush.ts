@@ -1,6 +1,6 @@
 import { diag } from "@opentelemetry/api";
-import type { ReadableSpan, SdkSpan, SpanProcessor } from "./otel-sdk.js";
-import { setProcessExiting } from "./process-exit.js";
+import type { ReadableSpan, SdkSpan, SpanProcessor } from "./core/otel-sdk.js";
+import { setProcessExiting } from "./core/process-exit.js";
 
 /**
  * Delivers queued spans when the process ends: on `beforeExit` (the event

@@ -1,7 +1,7 @@
 import type { HumanloopExporterOptions } from "../exporters/humanloop/options.js";
-import { captureContentFromEnv, type ContentPolicy, type MaskFunction } from "./content-policy.js";
-import type { SpanExporter, SpanProcessor } from "./otel-sdk.js";
-import { DEFAULT_MAX_CONTENT_LENGTH } from "./serialize.js";
+import { captureContentFromEnv, type ContentPolicy, type MaskFunction } from "./core/content-policy.js";
+import type { SpanExporter, SpanProcessor } from "./core/otel-sdk.js";
+import { DEFAULT_MAX_CONTENT_LENGTH } from "./core/serialize.js";
 
 /**
  * Options of `register()`. Each option wins over its environment variable;

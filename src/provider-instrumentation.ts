@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { diag, type TracerProvider } from "@opentelemetry/api";
 import { AnthropicInstrumentation } from "../instrumentations/anthropic/index.js";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
-import { registerInstrumentations } from "./otel-sdk.js";
+import { registerInstrumentations } from "./core/otel-sdk.js";
 
 /**
  * Instruments `openai` and `@anthropic-ai/sdk` for `tracerProvider`: through

@@ -1,7 +1,7 @@
 import { context, createContextKey, diag, ProxyTracerProvider, ROOT_CONTEXT, trace, type TracerProvider as ApiTracerProvider } from "@opentelemetry/api";
 import { endPendingCalls } from "../instrumentations/shared/index.js";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
-import { setContentPolicy } from "./content-policy.js";
+import { setContentPolicy } from "./core/content-policy.js";
 import { ExitFlush } from "./exit-flush.js";
 import { instrumentProviders } from "./provider-instrumentation.js";
 import { resolveRegisterOptions, type RegisterOptions, type ResolvedRegisterOptions } from "./options.js";
@@ -14,8 +14,8 @@ import {
   OTLPTraceExporter,
   TracerProvider,
   type SpanProcessor,
-} from "./otel-sdk.js";
-import { endOpenCalls } from "./traced-call.js";
+} from "./core/otel-sdk.js";
+import { endOpenCalls } from "./tracing/traced-call.js";
 
 /** What `register()` returns. */
 export interface Tracing {

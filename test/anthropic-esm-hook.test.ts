@@ -5,8 +5,8 @@
  * though the SDK's own tracing is on.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
-import { AnthropicTestServer } from "../exporters/testing/anthropic-server.js";
+import { HumanloopTestServer } from "../testing/index.js";
+import { AnthropicTestServer } from "../testing/anthropic-server.js";
 import { runNode } from "./fixtures/spawn-node.js";
 
 let humanloop: HumanloopTestServer;

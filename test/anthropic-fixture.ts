@@ -5,8 +5,8 @@
  * server, and helpers to read spans.
  */
 import { context, trace, type AttributeValue } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from "../src/otel-sdk.js";
-import { AnthropicTestServer } from "../exporters/testing/anthropic-server.js";
+import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from "../src/core/otel-sdk.js";
+import { AnthropicTestServer } from "../testing/anthropic-server.js";
 
 export const MODEL = "claude-test-1";
 

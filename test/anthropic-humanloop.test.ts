@@ -10,9 +10,9 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { context } from "@opentelemetry/api";
 import { AnthropicInstrumentation } from "../instrumentations/anthropic/index.js";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
-import { AnthropicTestServer } from "../exporters/testing/anthropic-server.js";
-import { AsyncLocalStorageContextManager, TracerProvider } from "../src/otel-sdk.js";
+import { HumanloopTestServer } from "../testing/index.js";
+import { AnthropicTestServer } from "../testing/anthropic-server.js";
+import { AsyncLocalStorageContextManager, TracerProvider } from "../src/core/otel-sdk.js";
 
 const require = createRequire(import.meta.url);
 let humanloop: HumanloopTestServer;

@@ -6,8 +6,8 @@
 import { afterAll, expect, it } from "vitest";
 import * as anthropic from "@anthropic-ai/sdk";
 import { AnthropicInstrumentation } from "../instrumentations/anthropic/index.js";
-import { AnthropicTestServer } from "../exporters/testing/anthropic-server.js";
-import { TracerProvider } from "../src/otel-sdk.js";
+import { AnthropicTestServer } from "../testing/anthropic-server.js";
+import { TracerProvider } from "../src/core/otel-sdk.js";
 import { SpanCounter } from "./fixtures/span-counter.js";
 
 const counter = new SpanCounter();

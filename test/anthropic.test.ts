@@ -7,8 +7,8 @@ import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type Anthropic from "@anthropic-ai/sdk";
 import { AnthropicInstrumentation } from "../instrumentations/anthropic/index.js";
-import { setContentPolicy } from "../src/content-policy.js";
-import { spanContextOfResult } from "../src/log-ref-registry.js";
+import { setContentPolicy } from "../src/core/content-policy.js";
+import { spanContextOfResult } from "../src/core/log-ref-registry.js";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { json, MODEL, onlySpan, startHarness, type Harness } from "./anthropic-fixture.js";
 

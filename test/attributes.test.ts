@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as stable from "@opentelemetry/semantic-conventions";
 import * as incubating from "@opentelemetry/semantic-conventions/incubating";
-import { GenAI, Semconv } from "../src/attributes.js";
+import { GenAI, Semconv } from "../src/core/attributes.js";
 
 // Every attribute name the semantic-conventions package defines, stable or incubating.
 const known = new Set<unknown>(Object.values({ ...incubating, ...stable }));

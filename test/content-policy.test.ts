@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { applyPolicy, captureContentFromEnv, captureJson, captureOutput, getContentPolicy, setContentPolicy } from "../src/content-policy.js";
-import { parseReferenceId, referenceIdOf } from "../src/reference.js";
+import { applyPolicy, captureContentFromEnv, captureJson, captureOutput, getContentPolicy, setContentPolicy } from "../src/core/content-policy.js";
+import { parseReferenceId, referenceIdOf } from "../src/core/reference.js";
 
 const initial = { ...getContentPolicy() };
 afterEach(() => setContentPolicy({ ...initial, mask: undefined }));

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { context, diag, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { HumanloopTestServer } from "../exporters/testing/index.js";
+import type { HumanloopTestServer } from "../testing/index.js";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
 import { createDelivery } from "../exporters/humanloop/delivery.js";
 import type { LogRequest } from "../exporters/humanloop/types.js";
-import { TracerProvider } from "../src/otel-sdk.js";
-import { GenAI, Humanloop } from "../src/attributes.js";
-import { getContentPolicy, setContentPolicy } from "../src/content-policy.js";
+import { TracerProvider } from "../src/core/otel-sdk.js";
+import { GenAI, Humanloop } from "../src/core/attributes.js";
+import { getContentPolicy, setContentPolicy } from "../src/core/content-policy.js";
 import { captureDiag, FAST, llm, refOf, serverPool, startChild, tool, withProcessor } from "./exporter-helpers.js";
 
 const { server, closeServers } = serverPool();

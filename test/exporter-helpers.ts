@@ -1,9 +1,9 @@
 import { context, diag, DiagLogLevel, trace, type Context, type DiagLogger, type Span, type Tracer } from "@opentelemetry/api";
-import { HumanloopTestServer, type Faults } from "../exporters/testing/index.js";
+import { HumanloopTestServer, type Faults } from "../testing/index.js";
 import { HumanloopSpanProcessor, HumanloopSpanExporter, type HumanloopExporterOptions } from "../exporters/humanloop/index.js";
-import { BatchSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
-import { Humanloop, GenAI } from "../src/attributes.js";
-import { referenceIdOf } from "../src/reference.js";
+import { BatchSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
+import { Humanloop, GenAI } from "../src/core/attributes.js";
+import { referenceIdOf } from "../src/core/reference.js";
 
 /** Small backoff and batching settings so fault tests run fast. */
 export const FAST: HumanloopExporterOptions = {

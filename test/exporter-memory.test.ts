@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { HumanloopTestServer } from "../exporters/testing/index.js";
+import type { HumanloopTestServer } from "../testing/index.js";
 import type { DeliveryQueue } from "../exporters/humanloop/delivery-queue.js";
 import { RECENT_DROPS } from "../exporters/humanloop/log-ids.js";
 import { llm, refOf, startChild, startServer, tool, withProcessor } from "./exporter-helpers.js";

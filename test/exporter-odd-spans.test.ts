@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { HumanloopTestServer } from "../exporters/testing/index.js";
+import type { HumanloopTestServer } from "../testing/index.js";
 import { refOf, startChild, startServer, tool, withProcessor } from "./exporter-helpers.js";
 
 describe("spans with odd times", () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { diag, SpanStatusCode, type Span } from "@opentelemetry/api";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
-import { Humanloop } from "../src/attributes.js";
+import { Humanloop } from "../src/core/attributes.js";
 import { captureDiag, FAST, llm, refOf, serverPool, startChild, tool, withExporter, withProcessor } from "./exporter-helpers.js";
 
 const { server, closeServers } = serverPool();
@@ -140,7 +140,7 @@ describe("HumanloopSpanProcessor against the local server", () => {
     const s = await server();
     const lines = captureDiag();
     const processor = new HumanloopSpanProcessor({ apiKey: "wrong", baseUrl: s.url, project: "test", ...FAST });
-    const { TracerProvider } = await import("../src/otel-sdk.js");
+    const { TracerProvider } = await import("../src/core/otel-sdk.js");
     const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer("t");
     for (let i = 0; i < 3; i++) {
       startChild(tracer, "chat", undefined, llm()).end();

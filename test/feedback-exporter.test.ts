@@ -7,12 +7,12 @@
 import { context, trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { HumanloopSpanExporter } from "../exporters/humanloop/index.js";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
-import { getFeedbackSink } from "../src/feedback-sink.js";
-import { feedback } from "../src/feedback.js";
-import { currentLogRef } from "../src/log-ref.js";
-import { AsyncLocalStorageContextManager, BatchSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
-import { traced } from "../src/traced.js";
+import { HumanloopTestServer } from "../testing/index.js";
+import { getFeedbackSink } from "../src/core/feedback-sink.js";
+import { feedback } from "../src/feedback/feedback.js";
+import { currentLogRef } from "../src/feedback/log-ref.js";
+import { AsyncLocalStorageContextManager, BatchSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
+import { traced } from "../src/tracing/traced.js";
 
 let humanloop: HumanloopTestServer;
 let exporter: HumanloopSpanExporter;

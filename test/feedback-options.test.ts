@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { feedback } from "../src/feedback.js";
-import { checkLogRef, toFeedbackItem, toLogFeedback } from "../src/feedback-options.js";
+import { feedback } from "../src/feedback/feedback.js";
+import { checkLogRef, toFeedbackItem, toLogFeedback } from "../src/feedback/feedback-options.js";
 
 const REF = "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331";
 const NOW = new Date("2025-03-01T10:00:00.000Z");

@@ -3,12 +3,12 @@ import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
-import { forgetResolvedLogIds } from "../src/feedback-direct.js";
-import { HumanloopFeedbackError } from "../src/feedback-error.js";
-import { setFeedbackSink } from "../src/feedback-sink.js";
-import { feedback } from "../src/feedback.js";
-import { referenceIdOf } from "../src/reference.js";
+import { HumanloopTestServer } from "../testing/index.js";
+import { forgetResolvedLogIds } from "../src/feedback/feedback-direct.js";
+import { HumanloopFeedbackError } from "../src/feedback/feedback-error.js";
+import { setFeedbackSink } from "../src/core/feedback-sink.js";
+import { feedback } from "../src/feedback/feedback.js";
+import { referenceIdOf } from "../src/core/reference.js";
 
 // Feedback for a log made by ANOTHER process: this process has no record of
 // it, so feedback() resolves the server id with PATCH /logs?reference_id=.

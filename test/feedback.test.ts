@@ -5,17 +5,17 @@ import { context, diag, DiagLogLevel, trace } from "@opentelemetry/api";
 import * as openai from "openai";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
-import { OpenAITestServer } from "../exporters/testing/openai-server.js";
+import { HumanloopTestServer } from "../testing/index.js";
+import { OpenAITestServer } from "../testing/openai-server.js";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
-import { HumanloopFeedbackError } from "../src/feedback-error.js";
-import { getFeedbackSink } from "../src/feedback-sink.js";
-import { feedback } from "../src/feedback.js";
-import { currentLogRef, logRefOf } from "../src/log-ref.js";
-import { AsyncLocalStorageContextManager, TracerProvider } from "../src/otel-sdk.js";
-import { referenceIdOf } from "../src/reference.js";
-import { traced } from "../src/traced.js";
-import { updateCurrentLog } from "../src/update-log.js";
+import { HumanloopFeedbackError } from "../src/feedback/feedback-error.js";
+import { getFeedbackSink } from "../src/core/feedback-sink.js";
+import { feedback } from "../src/feedback/feedback.js";
+import { currentLogRef, logRefOf } from "../src/feedback/log-ref.js";
+import { AsyncLocalStorageContextManager, TracerProvider } from "../src/core/otel-sdk.js";
+import { referenceIdOf } from "../src/core/reference.js";
+import { traced } from "../src/tracing/traced.js";
+import { updateCurrentLog } from "../src/feedback/update-log.js";
 
 // feedback() and updateCurrentLog() end to end: a real TracerProvider, the
 // OpenAI instrumentation against its wire-format test server, traced(), the

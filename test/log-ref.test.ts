@@ -1,10 +1,10 @@
 import { context, trace, TraceFlags, type Tracer } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Humanloop, GenAI } from "../src/attributes.js";
-import { currentLogRef, isLocalLogRef, logRefOf, logRefOfSpanContext } from "../src/log-ref.js";
-import { rememberResultSpan } from "../src/log-ref-registry.js";
-import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
-import { parseReferenceId } from "../src/reference.js";
+import { Humanloop, GenAI } from "../src/core/attributes.js";
+import { currentLogRef, isLocalLogRef, logRefOf, logRefOfSpanContext } from "../src/feedback/log-ref.js";
+import { rememberResultSpan } from "../src/core/log-ref-registry.js";
+import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
+import { parseReferenceId } from "../src/core/reference.js";
 
 let provider: TracerProvider;
 let tracer: Tracer;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fastTextMessages } from "../exporters/humanloop/mapping/fast-messages.js";
 import { fromGenAIMessages } from "../exporters/humanloop/mapping/messages.js";
 import { rfc3339 } from "../exporters/humanloop/mapping/log-request.js";
-import { hrTimeToMilliseconds } from "../src/otel-sdk.js";
+import { hrTimeToMilliseconds } from "../src/core/otel-sdk.js";
 
 /** The mapping's cheap paths give exactly what the general ones give. */
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Attributes } from "@opentelemetry/api";
 import { toLogRequest } from "../exporters/humanloop/index.js";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
-import { GenAI, Humanloop } from "../src/attributes.js";
-import { truncate } from "../src/serialize.js";
+import { HumanloopTestServer } from "../testing/index.js";
+import { GenAI, Humanloop } from "../src/core/attributes.js";
+import { truncate } from "../src/core/serialize.js";
 import { mappableSpan } from "./mapping-helpers.js";
 
 // Odd spans run through toLogRequest and sent, one by one, to the strict local server: each must be stored, never a 422.

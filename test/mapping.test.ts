@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
 import { isLoggedSpan, logKindOf, mapProvider, resolveExporterOptions, toLogCompletion, toLogRequest } from "../exporters/humanloop/index.js";
-import { GenAI, Humanloop } from "../src/attributes.js";
+import { GenAI, Humanloop } from "../src/core/attributes.js";
 import { mappableSpan as span, TRACE } from "./mapping-helpers.js";
 
 describe("span filter", () => {

@@ -28,7 +28,7 @@ describe("traceApiPromise and the SDKs' _thenUnwrap chaining (the parse() helper
 
 describe("CallSpan", () => {
   it("still records the response and ends the span once when recording the request content throws", async () => {
-    const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import("../src/otel-sdk.js");
+    const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import("../src/core/otel-sdk.js");
     const exporter = new InMemorySpanExporter();
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     const tracer = provider.getTracer("t");

@@ -3,10 +3,10 @@ import * as openai6 from "openai6";
 import * as openai7 from "openai";
 import { OpenAIInstrumentation as PeerInstrumentation } from "@opentelemetry/instrumentation-openai";
 import { metrics } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../src/attributes.js";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
+import { GenAI, Humanloop } from "../src/core/attributes.js";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
-import { OpenAITestServer } from "../exporters/testing/openai-server.js";
+import { OpenAITestServer } from "../testing/openai-server.js";
 
 // Each scenario patches fresh prototypes, so it uses its own module order; the
 // SDK classes are shared across tests, so every test unpatches what it patched.

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { build } from "esbuild";
-import { OpenAITestServer } from "../exporters/testing/openai-server.js";
+import { OpenAITestServer } from "../testing/openai-server.js";
 
 // Inside node_modules so the compiled file resolves the package's dependencies.
 const dir = join(process.cwd(), "node_modules", ".cache", "humanloop-otel-openai-esm-test");

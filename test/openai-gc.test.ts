@@ -2,7 +2,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { GenAI } from "../src/attributes.js";
+import { GenAI } from "../src/core/attributes.js";
 import { harness, SDKS, tick, type Harness } from "./openai-helpers.js";
 
 setFlagsFromString("--expose-gc");

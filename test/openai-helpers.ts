@@ -1,9 +1,9 @@
 import * as openai7 from "openai";
 import * as openai6 from "openai6";
 import * as openai5 from "openai5";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from "../src/otel-sdk.js";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from "../src/core/otel-sdk.js";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
-import { OpenAITestServer } from "../exporters/testing/openai-server.js";
+import { OpenAITestServer } from "../testing/openai-server.js";
 
 /** The three SDK majors under test, as ESM namespaces. */
 export const SDKS = [

@@ -8,9 +8,9 @@ import * as openai from "openai";
 import { context } from "@opentelemetry/api";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
-import { OpenAITestServer } from "../exporters/testing/openai-server.js";
-import { AsyncLocalStorageContextManager, TracerProvider } from "../src/otel-sdk.js";
+import { HumanloopTestServer } from "../testing/index.js";
+import { OpenAITestServer } from "../testing/openai-server.js";
+import { AsyncLocalStorageContextManager, TracerProvider } from "../src/core/otel-sdk.js";
 
 let humanloop: HumanloopTestServer;
 const server = new OpenAITestServer();

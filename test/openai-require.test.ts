@@ -3,8 +3,8 @@ import { createRequire } from "node:module";
 import { expect, it } from "vitest";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
 import { PATCHED } from "../instrumentations/shared/index.js";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
-import { OpenAITestServer } from "../exporters/testing/openai-server.js";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
+import { OpenAITestServer } from "../testing/openai-server.js";
 
 const require = createRequire(import.meta.url);
 

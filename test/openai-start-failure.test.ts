@@ -7,8 +7,8 @@ import { afterAll, expect, it } from "vitest";
 import * as openai from "openai";
 const OpenAI = openai.OpenAI;
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
-import { OpenAITestServer } from "../exporters/testing/openai-server.js";
-import { TracerProvider } from "../src/otel-sdk.js";
+import { OpenAITestServer } from "../testing/openai-server.js";
+import { TracerProvider } from "../src/core/otel-sdk.js";
 import { SpanCounter } from "./fixtures/span-counter.js";
 
 const counter = new SpanCounter();

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../src/attributes.js";
-import { setContentPolicy } from "../src/content-policy.js";
-import { spanContextOfResult } from "../src/log-ref-registry.js";
+import { GenAI, Humanloop } from "../src/core/attributes.js";
+import { setContentPolicy } from "../src/core/content-policy.js";
+import { spanContextOfResult } from "../src/core/log-ref-registry.js";
 import { endPendingCalls } from "../instrumentations/shared/index.js";
 import { allText, harness, SDKS, tick, type Harness } from "./openai-helpers.js";
 

@@ -1,7 +1,7 @@
 import { it, expect, beforeAll, afterAll } from "vitest";
 import OpenAI from "openai";
 import { register, traced, session } from "../src/index.js";
-import { HumanloopTestServer, OpenAITestServer } from "../exporters/testing/index.js";
+import { HumanloopTestServer, OpenAITestServer } from "../testing/index.js";
 import { OtlpReceiver } from "./fixtures/otlp-receiver.js";
 
 let humanloop: HumanloopTestServer;

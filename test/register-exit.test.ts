@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
+import { HumanloopTestServer } from "../testing/index.js";
 import { runNode } from "./fixtures/spawn-node.js";
 import { OtlpReceiver } from "./fixtures/otlp-receiver.js";
 
@@ -91,7 +91,7 @@ it("on a normal exit with Humanloop unreachable: ends within the exit limit inst
 }, 45_000);
 
 it("on a normal exit, a streamed call whose stream was never read is still logged", async () => {
-  const { OpenAITestServer } = await import("../exporters/testing/openai-server.js");
+  const { OpenAITestServer } = await import("../testing/openai-server.js");
   const openai = new OpenAITestServer();
   await openai.start();
   try {

@@ -2,8 +2,8 @@ import { it, expect } from "vitest";
 import { context, trace } from "@opentelemetry/api";
 import OpenAI from "openai";
 import { register } from "../src/index.js";
-import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
-import { OpenAITestServer } from "../exporters/testing/index.js";
+import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
+import { OpenAITestServer } from "../testing/index.js";
 
 it("with the app's own provider, shutdown() also ends an unread provider stream's span, as it does with register()'s own provider", async () => {
   const exporter = new InMemorySpanExporter();

@@ -2,7 +2,7 @@ import { it, expect, beforeAll, afterAll } from "vitest";
 import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { register, traced, session, HumanloopSpanProcessor } from "../src/index.js";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
+import { HumanloopTestServer } from "../testing/index.js";
 
 let server: HumanloopTestServer;
 beforeAll(async () => {

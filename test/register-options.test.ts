@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { resolveRegisterOptions } from "../src/options.js";
-import { DEFAULT_MAX_CONTENT_LENGTH } from "../src/serialize.js";
-import { InMemorySpanExporter } from "../src/otel-sdk.js";
+import { DEFAULT_MAX_CONTENT_LENGTH } from "../src/core/serialize.js";
+import { InMemorySpanExporter } from "../src/core/otel-sdk.js";
 
 describe("resolveRegisterOptions", () => {
   it("defaults: capture on, 64 KiB, not disabled, flush on exit, no OTLP exporter", () => {

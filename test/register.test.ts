@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { trace, diag, DiagLogLevel, ProxyTracerProvider } from "@opentelemetry/api";
 import { register, traced, session } from "../src/index.js";
-import { getContentPolicy } from "../src/content-policy.js";
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SdkSpan, type SpanProcessor } from "../src/otel-sdk.js";
-import { HumanloopTestServer, formatTrees, type LogNode } from "../exporters/testing/index.js";
+import { getContentPolicy } from "../src/core/content-policy.js";
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SdkSpan, type SpanProcessor } from "../src/core/otel-sdk.js";
+import { HumanloopTestServer, formatTrees, type LogNode } from "../testing/index.js";
 
 let server: HumanloopTestServer;
 beforeAll(async () => {

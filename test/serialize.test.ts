@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toJsonText, toOutputText, toPlainData, truncate } from "../src/serialize.js";
+import { toJsonText, toOutputText, toPlainData, truncate } from "../src/core/serialize.js";
 
 class Point {
   constructor(

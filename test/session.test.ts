@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeEach } from "vitest";
 import { context, trace } from "@opentelemetry/api";
-import { session } from "../src/session.js";
-import { traced } from "../src/traced.js";
-import { getSession } from "../src/session-context.js";
+import { session } from "../src/tracing/session.js";
+import { traced } from "../src/tracing/traced.js";
+import { getSession } from "../src/core/session-context.js";
 import { inMemoryTracing, jsonAttr } from "./fixtures/in-memory-tracing.js";
 
 const tracing = inMemoryTracing();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { HumanloopTestServer, type Faults, type HumanloopTestServerOptions } from "../exporters/testing/index.js";
+import { HumanloopTestServer, type Faults, type HumanloopTestServerOptions } from "../testing/index.js";
 
 const servers: HumanloopTestServer[] = [];
 async function start(options: HumanloopTestServerOptions = {}) {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { formatTrees, HumanloopTestServer, parseCliArgs, runCli, type SessionTree } from "../exporters/testing/index.js";
+import { formatTrees, HumanloopTestServer, parseCliArgs, runCli, type SessionTree } from "../testing/index.js";
 
 let server: HumanloopTestServer;
 beforeAll(async () => {
@@ -146,7 +146,7 @@ describe("CLI", () => {
        registerHooks({ resolve(s, c, next) { try { return next(s, c); } catch (e) {
          if (s.startsWith(".") && s.endsWith(".js")) return next(s.slice(0, -3) + ".ts", c); throw e; } } });`,
     )}`;
-    const cli = fileURLToPath(new URL("../exporters/testing/cli.ts", import.meta.url));
+    const cli = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
     const child = spawn(process.execPath, ["--no-warnings", "--import", hook, cli, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += String(d)));

@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HumanloopTestServer, MAX_BODY_BYTES } from "../exporters/testing/index.js";
+import { HumanloopTestServer, MAX_BODY_BYTES } from "../testing/index.js";
 
 let server: HumanloopTestServer;
 beforeAll(async () => {

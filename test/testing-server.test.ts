@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HumanloopTestServer } from "../exporters/testing/index.js";
+import { HumanloopTestServer } from "../testing/index.js";
 
 let server: HumanloopTestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach } from "vitest";
 import { SpanStatusCode } from "@opentelemetry/api";
-import { traced } from "../src/traced.js";
-import { session } from "../src/session.js";
+import { traced } from "../src/tracing/traced.js";
+import { session } from "../src/tracing/session.js";
 import { inMemoryTracing, jsonAttr } from "./fixtures/in-memory-tracing.js";
 import { importDecoratorFixture, typeErrorsWithLegacyDecorators } from "./fixtures/compile-decorators.js";
 import type { makeClasses } from "./fixtures/standard-decorators.js";

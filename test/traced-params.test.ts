@@ -1,5 +1,5 @@
 import { it, expect } from "vitest";
-import { inputsOf, paramNamesOf } from "../src/param-names.js";
+import { inputsOf, paramNamesOf } from "../src/tracing/param-names.js";
 
 const names = (fn: Function) => paramNamesOf(fn).map((p) => (p.rest ? `...${p.name ?? "?"}` : (p.name ?? "?")));
 

@@ -1,7 +1,7 @@
 import { it, expect, beforeAll, afterAll } from "vitest";
 import OpenAI from "openai";
 import { register, traced, session, type Tracing } from "../src/index.js";
-import { HumanloopTestServer, OpenAITestServer } from "../exporters/testing/index.js";
+import { HumanloopTestServer, OpenAITestServer } from "../testing/index.js";
 
 let humanloop: HumanloopTestServer;
 const model = new OpenAITestServer();

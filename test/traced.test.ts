@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeEach } from "vitest";
 import { context, SpanStatusCode, trace } from "@opentelemetry/api";
-import { traced } from "../src/traced.js";
-import { setContentPolicy, getContentPolicy } from "../src/content-policy.js";
+import { traced } from "../src/tracing/traced.js";
+import { setContentPolicy, getContentPolicy } from "../src/core/content-policy.js";
 import { inMemoryTracing, jsonAttr } from "./fixtures/in-memory-tracing.js";
-import type { ReadableSpan } from "../src/otel-sdk.js";
+import type { ReadableSpan } from "../src/core/otel-sdk.js";
 
 const tracing = inMemoryTracing();
 const defaultPolicy = { ...getContentPolicy() };
@@ -276,7 +276,7 @@ describe("capture", () => {
   });
 
   it("without a recording span (tracing suppressed) nothing is captured and the function still runs", async () => {
-    const { suppressTracing } = await import("../src/otel-sdk.js");
+    const { suppressTracing } = await import("../src/core/otel-sdk.js");
     const f = traced(function quiet(a: number) { return a * 2; });
     expect(context.with(suppressTracing(context.active()), () => f(2))).toBe(4);
     expect(tracing.spans()).toHaveLength(0);

@@ -1,9 +1,9 @@
 import { context, diag, DiagLogLevel, type Tracer } from "@opentelemetry/api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { Humanloop } from "../src/attributes.js";
-import { getContentPolicy, setContentPolicy } from "../src/content-policy.js";
-import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/otel-sdk.js";
-import { updateCurrentLog } from "../src/update-log.js";
+import { Humanloop } from "../src/core/attributes.js";
+import { getContentPolicy, setContentPolicy } from "../src/core/content-policy.js";
+import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
+import { updateCurrentLog } from "../src/feedback/update-log.js";
 
 const exporter = new InMemorySpanExporter();
 let provider: TracerProvider;

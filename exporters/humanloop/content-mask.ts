@@ -1,7 +1,7 @@
 import type { Span } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../../src/attributes.js";
-import { applyPolicy, getContentPolicy } from "../../src/content-policy.js";
-import type { ReadableSpan } from "../../src/otel-sdk.js";
+import { GenAI, Humanloop } from "../../src/core/attributes.js";
+import { applyPolicy, getContentPolicy } from "../../src/core/content-policy.js";
+import type { ReadableSpan } from "../../src/core/otel-sdk.js";
 
 /**
  * Applies the content policy's mask to content attributes written by other

@@ -8,7 +8,7 @@ import type { CreateItem, DeliveryStats, Item } from "./queue-items.js";
 import type { DeliveryReport } from "./report.js";
 import type { HumanloopRequests } from "./requests.js";
 import type { FeedbackBody, LogCompletion, LogRequest } from "./types.js";
-import { keepAliveUntilSettled } from "../../src/process-exit.js";
+import { keepAliveUntilSettled } from "../../src/core/process-exit.js";
 
 export type { DeliveryStats } from "./queue-items.js";
 

@@ -1,5 +1,5 @@
 import { diag } from "@opentelemetry/api";
-import type { FeedbackItem, HumanloopConnection } from "../../src/feedback-sink.js";
+import type { FeedbackItem, HumanloopConnection } from "../../src/core/feedback-sink.js";
 import { HumanloopClient } from "./client.js";
 import { DeliveryQueue } from "./delivery-queue.js";
 import { resolveExporterOptions, type HumanloopExporterOptions, type ResolvedExporterOptions } from "./options.js";

@@ -1,7 +1,7 @@
 import { diag } from "@opentelemetry/api";
-import { ExportResultCode, type ExportResult, type ReadableSpan, type SpanExporter } from "../../src/otel-sdk.js";
-import { referenceIdOf } from "../../src/reference.js";
-import { clearFeedbackSink, setFeedbackSink, type FeedbackItem, type FeedbackSink, type HumanloopConnection } from "../../src/feedback-sink.js";
+import { ExportResultCode, type ExportResult, type ReadableSpan, type SpanExporter } from "../../src/core/otel-sdk.js";
+import { referenceIdOf } from "../../src/core/reference.js";
+import { clearFeedbackSink, setFeedbackSink, type FeedbackItem, type FeedbackSink, type HumanloopConnection } from "../../src/core/feedback-sink.js";
 import { connectionOf, createDelivery, feedbackVia, logIdVia, type Delivery } from "./delivery.js";
 import type { DeliveryStats } from "./delivery-queue.js";
 import { toLogRequest, type MappingDefaults } from "./mapping/log-request.js";

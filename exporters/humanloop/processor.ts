@@ -1,10 +1,10 @@
 import { diag, type Attributes, type Context } from "@opentelemetry/api";
-import type { FeedbackItem, FeedbackSink, HumanloopConnection } from "../../src/feedback-sink.js";
-import { clearFeedbackSink, setFeedbackSink } from "../../src/feedback-sink.js";
-import type { ReadableSpan, SdkSpan, SpanProcessor } from "../../src/otel-sdk.js";
-import { referenceIdOf } from "../../src/reference.js";
-import { getSession, sessionAttributes } from "../../src/session-context.js";
-import { GenAI, Humanloop, Semconv } from "../../src/attributes.js";
+import type { FeedbackItem, FeedbackSink, HumanloopConnection } from "../../src/core/feedback-sink.js";
+import { clearFeedbackSink, setFeedbackSink } from "../../src/core/feedback-sink.js";
+import type { ReadableSpan, SdkSpan, SpanProcessor } from "../../src/core/otel-sdk.js";
+import { referenceIdOf } from "../../src/core/reference.js";
+import { getSession, sessionAttributes } from "../../src/core/session-context.js";
+import { GenAI, Humanloop, Semconv } from "../../src/core/attributes.js";
 import { maskForeignContent } from "./content-mask.js";
 import { connectionOf, createDelivery, feedbackVia, logIdVia, type Delivery } from "./delivery.js";
 import type { DeliveryStats } from "./delivery-queue.js";

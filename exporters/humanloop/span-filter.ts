@@ -1,5 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../../src/attributes.js";
+import { GenAI, Humanloop } from "../../src/core/attributes.js";
 
 /**
  * Which spans become Humanloop logs, and of which kind. Everything else

@@ -4,7 +4,7 @@
  * classes) and the server's address. Computed once per client.
  */
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI, Semconv } from "../../src/attributes.js";
+import { GenAI, Semconv } from "../../src/core/attributes.js";
 
 /** The client fields read here; all optional, since they are the SDK's internals. */
 export interface AnthropicClientLike {

@@ -4,7 +4,7 @@
  * Pure functions over plain data; unknown block types are kept with their
  * own type, so new API features are never lost or fatal.
  */
-import type { GenAIMessage, GenAIPart, GenAIToolDefinition } from "../../src/attributes.js";
+import type { GenAIMessage, GenAIPart, GenAIToolDefinition } from "../../src/core/attributes.js";
 
 type Block = Record<string, unknown>;
 

@@ -6,9 +6,9 @@
  * the `MessageStream` it returns to the span `create` made.
  */
 import { context, diag, SpanKind, trace, type Attributes, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../../src/attributes.js";
-import { getContentPolicy } from "../../src/content-policy.js";
-import { rememberResultSpan } from "../../src/log-ref-registry.js";
+import { GenAI, Humanloop } from "../../src/core/attributes.js";
+import { getContentPolicy } from "../../src/core/content-policy.js";
+import { rememberResultSpan } from "../../src/core/log-ref-registry.js";
 import { CallSpan, snapshotRequest, traceApiPromise, traceStream } from "../shared/index.js";
 import { clientAttributes, type AnthropicClientLike } from "./client-attributes.js";
 import { requestContentAttributes, requestParamAttributes } from "./request-attributes.js";

@@ -4,10 +4,10 @@
  * messages, tool definitions) only when the content policy captures it.
  */
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../../src/attributes.js";
-import type { ContentPolicy } from "../../src/content-policy.js";
+import { GenAI, Humanloop } from "../../src/core/attributes.js";
+import type { ContentPolicy } from "../../src/core/content-policy.js";
 import { contentJson } from "../shared/index.js";
-import { toJsonText } from "../../src/serialize.js";
+import { toJsonText } from "../../src/core/serialize.js";
 import { inputMessages, omitBlobContent, systemParts, toolDefinitions } from "./content-parts.js";
 import { isTruncated } from "./truncation.js";
 

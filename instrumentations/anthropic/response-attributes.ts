@@ -3,8 +3,8 @@
  * response message (as returned, or as rebuilt from the event stream).
  */
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI } from "../../src/attributes.js";
-import type { ContentPolicy } from "../../src/content-policy.js";
+import { GenAI } from "../../src/core/attributes.js";
+import type { ContentPolicy } from "../../src/core/content-policy.js";
 import { contentJson } from "../shared/index.js";
 import { outputMessage } from "./content-parts.js";
 

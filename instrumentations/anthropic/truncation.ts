@@ -4,7 +4,7 @@
  * (`…[truncated N chars]`, see src/serialize.ts).
  */
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI } from "../../src/attributes.js";
+import { GenAI } from "../../src/core/attributes.js";
 
 const CONTENT_KEYS = [GenAI.SYSTEM_INSTRUCTIONS, GenAI.INPUT_MESSAGES, GenAI.TOOL_DEFINITIONS, GenAI.OUTPUT_MESSAGES];
 const MARKER = /…\[truncated \d+ chars\]$/;

@@ -1,6 +1,6 @@
 import type { Attributes, Span } from "@opentelemetry/api";
-import { GenAI, type GenAIMessage, type GenAIOperation, type GenAIPart } from "../../src/attributes.js";
-import { applyPolicy } from "../../src/content-policy.js";
+import { GenAI, type GenAIMessage, type GenAIOperation, type GenAIPart } from "../../src/core/attributes.js";
+import { applyPolicy } from "../../src/core/content-policy.js";
 import { contentJson } from "../shared/index.js";
 
 /** What one patched endpoint knows how to read. All functions must tolerate any shape. */

@@ -1,5 +1,5 @@
 import type { Span } from "@opentelemetry/api";
-import { GenAI, type GenAIMessage } from "../../src/attributes.js";
+import { GenAI, type GenAIMessage } from "../../src/core/attributes.js";
 import { generationParams, isObject, setJson, setResponseIdentity, setUsage, type Endpoint, type Json, type StreamAccumulator } from "./common.js";
 
 /** Legacy `completions.create`. */

@@ -1,4 +1,4 @@
-import { GenAI } from "../../src/attributes.js";
+import { GenAI } from "../../src/core/attributes.js";
 import { isObject, setUsage, type Endpoint, type StreamAccumulator } from "./common.js";
 
 /** `embeddings.create`. The vectors are never captured; the input only as a count. */

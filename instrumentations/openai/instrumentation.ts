@@ -1,6 +1,6 @@
 import { diag, SpanKind, type Attributes, type Context, type Span } from "@opentelemetry/api";
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from "@opentelemetry/instrumentation";
-import { getContentPolicy } from "../../src/content-policy.js";
+import { getContentPolicy } from "../../src/core/content-policy.js";
 import { endPendingCalls, isPatched, markPatched } from "../shared/index.js";
 import { chatEndpoint } from "./chat.js";
 import { completionsEndpoint } from "./completions.js";

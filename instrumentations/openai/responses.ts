@@ -1,5 +1,5 @@
 import type { Span } from "@opentelemetry/api";
-import { GenAI, type GenAIMessage, type GenAIPart, type GenAIToolDefinition } from "../../src/attributes.js";
+import { GenAI, type GenAIMessage, type GenAIPart, type GenAIToolDefinition } from "../../src/core/attributes.js";
 import {
   isObject, numberParam, outputTypeParam, parseArguments, setJson, setResponseIdentity, setUsage, uriPart,
   type Endpoint, type Json, type StreamAccumulator,

@@ -1,7 +1,7 @@
 import { context, diag, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
-import { GenAI, Humanloop, Semconv } from "../../src/attributes.js";
-import { rememberResultSpan } from "../../src/log-ref-registry.js";
-import { isTracingSuppressed, suppressTracing } from "../../src/otel-sdk.js";
+import { GenAI, Humanloop, Semconv } from "../../src/core/attributes.js";
+import { rememberResultSpan } from "../../src/core/log-ref-registry.js";
+import { isTracingSuppressed, suppressTracing } from "../../src/core/otel-sdk.js";
 import { CallSpan, isForeignWrapper, snapshotRequest, traceApiPromise, traceStream } from "../shared/index.js";
 import { isObject, type Endpoint, type Json, type StreamAccumulator } from "./common.js";
 

@@ -1,5 +1,5 @@
 import { diag, SpanStatusCode, type Span } from "@opentelemetry/api";
-import { Semconv } from "../../src/attributes.js";
+import { Semconv } from "../../src/core/attributes.js";
 
 /** How a traced provider call finished without an error. */
 export type CallEnding =

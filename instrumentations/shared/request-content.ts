@@ -3,7 +3,7 @@
  * request body is copied shallowly at the start of a call, and serialized
  * when the span ends, only for spans that record.
  */
-import { applyPolicy, captureJson, type ContentPolicy } from "../../src/content-policy.js";
+import { applyPolicy, captureJson, type ContentPolicy } from "../../src/core/content-policy.js";
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { diag } from "@opentelemetry/api";
-import { GenAI } from "../../src/attributes.js";
+import { GenAI } from "../../src/core/attributes.js";
 import type { CallSpan } from "./call-span.js";
 
 /**

@@ -1,7 +1,7 @@
 import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
-import { GenAI, Humanloop, Semconv } from "../../../src/attributes.js";
-import { hrTimeToMilliseconds, type ReadableSpan } from "../../../src/otel-sdk.js";
-import { referenceIdOf } from "../../../src/reference.js";
+import { GenAI, Humanloop, Semconv } from "../../../src/core/attributes.js";
+import { hrTimeToMilliseconds, type ReadableSpan } from "../../../src/core/otel-sdk.js";
+import { referenceIdOf } from "../../../src/core/reference.js";
 import type { LogKind } from "../span-filter.js";
 import type { ChatMessage, LogCompletion, LogFeedback, LogRequest } from "../types.js";
 import { asText, countAttr, isRecord, jsonAttr, numberAttr, objectAttr, stringAttr } from "./json.js";

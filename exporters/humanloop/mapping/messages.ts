@@ -1,5 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI } from "../../../src/attributes.js";
+import { GenAI } from "../../../src/core/attributes.js";
 import type { ChatMessage, ContentPart, ToolCall } from "../types.js";
 import { asText, isRecord, jsonAttr, stringAttr } from "./json.js";
 

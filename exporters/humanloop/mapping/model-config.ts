@@ -1,5 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../../../src/attributes.js";
+import { GenAI, Humanloop } from "../../../src/core/attributes.js";
 import type { ModelConfig, ModelProvider, ToolFunction } from "../types.js";
 import { isRecord, jsonAttr, numberAttr, objectAttr, stringAttr } from "./json.js";
 

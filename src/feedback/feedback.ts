@@ -2,7 +2,7 @@ import { diag } from "@opentelemetry/api";
 import { sendFeedbackDirect, resolveConnection } from "./feedback-direct.js";
 import { HumanloopFeedbackError } from "./feedback-error.js";
 import { checkLogRef, toFeedbackItem, type FeedbackOptions } from "./feedback-options.js";
-import { getFeedbackSink, type FeedbackItem, type FeedbackSink } from "./feedback-sink.js";
+import { getFeedbackSink, type FeedbackItem, type FeedbackSink } from "../core/feedback-sink.js";
 import { isLocalLogRef } from "./log-ref.js";
 
 /**

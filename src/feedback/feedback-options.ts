@@ -1,6 +1,6 @@
-import type { FeedbackItem } from "./feedback-sink.js";
-import { checkKnownKeys, isPlainObject } from "./option-checks.js";
-import { parseReferenceId } from "./reference.js";
+import type { FeedbackItem } from "../core/feedback-sink.js";
+import { checkKnownKeys, isPlainObject } from "../core/option-checks.js";
+import { parseReferenceId } from "../core/reference.js";
 
 /**
  * The options of `feedback()` and `updateCurrentLog({ feedback })`, and their

@@ -1,7 +1,7 @@
 import { TraceFlags, isSpanContextValid, trace, type Span, type SpanContext } from "@opentelemetry/api";
-import { logKindOf } from "../exporters/humanloop/span-filter.js";
-import { spanContextOfResult } from "./log-ref-registry.js";
-import { referenceIdOf } from "./reference.js";
+import { logKindOf } from "../../exporters/humanloop/span-filter.js";
+import { spanContextOfResult } from "../core/log-ref-registry.js";
+import { referenceIdOf } from "../core/reference.js";
 
 /**
  * Log references: opaque strings naming the Humanloop log made from a span

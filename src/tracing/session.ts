@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { context as otelContext } from "@opentelemetry/api";
 import { bindAsyncIterable, bindIterator, bindNodeStream, isAsyncGenerator, isAsyncIterable, isGenerator, isNodeStream } from "./iterator-binding.js";
-import { checkKnownKeys, checkOptionType, isPlainObject } from "./option-checks.js";
+import { checkKnownKeys, checkOptionType, isPlainObject } from "../core/option-checks.js";
 import { copyFunctionShape, methodDecorator, type MethodDecorator } from "./method-decorator.js";
-import { withSession, type SessionContext } from "./session-context.js";
+import { withSession, type SessionContext } from "../core/session-context.js";
 
 /** Options of {@link session}. */
 export interface SessionOptions {

@@ -1,7 +1,7 @@
 import { diag } from "@opentelemetry/api";
-import { HumanloopClient, type HttpResult } from "../exporters/humanloop/client.js";
+import { HumanloopClient, type HttpResult } from "../../exporters/humanloop/client.js";
 import { HumanloopFeedbackError, describeDetail } from "./feedback-error.js";
-import type { FeedbackItem, HumanloopConnection } from "./feedback-sink.js";
+import type { FeedbackItem, HumanloopConnection } from "../core/feedback-sink.js";
 
 /**
  * Feedback for a log this process has no record of (made by another process,

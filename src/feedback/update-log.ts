@@ -1,9 +1,9 @@
 import { diag, trace, type Span } from "@opentelemetry/api";
-import { Humanloop } from "./attributes.js";
-import { captureJson, getContentPolicy } from "./content-policy.js";
+import { Humanloop } from "../core/attributes.js";
+import { captureJson, getContentPolicy } from "../core/content-policy.js";
 import { toLogFeedback, type LogFeedbackOptions } from "./feedback-options.js";
 import { isLoggedSpan } from "./log-ref.js";
-import { checkKnownKeys, isPlainObject } from "./option-checks.js";
+import { checkKnownKeys, isPlainObject } from "../core/option-checks.js";
 
 /**
  * `updateCurrentLog()`: the application enriches the log of the active span

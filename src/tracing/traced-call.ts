@@ -1,7 +1,7 @@
 import { finished } from "node:stream";
 import { diag, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
-import { Humanloop, Semconv } from "./attributes.js";
-import { captureOutput } from "./content-policy.js";
+import { Humanloop, Semconv } from "../core/attributes.js";
+import { captureOutput } from "../core/content-policy.js";
 import {
   bindAsyncIterable,
   bindIterator,

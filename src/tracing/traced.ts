@@ -1,13 +1,13 @@
 import { context as otelContext, diag, SpanKind, trace, type Attributes } from "@opentelemetry/api";
-import { Humanloop, type TraceKind } from "./attributes.js";
-import { captureJson, getContentPolicy } from "./content-policy.js";
+import { Humanloop, type TraceKind } from "../core/attributes.js";
+import { captureJson, getContentPolicy } from "../core/content-policy.js";
 import { copyFunctionShape, methodDecorator, type MethodDecorator } from "./method-decorator.js";
-import { checkKnownKeys, checkOptionType, isPlainObject } from "./option-checks.js";
+import { checkKnownKeys, checkOptionType, isPlainObject } from "../core/option-checks.js";
 import { inputsOf } from "./param-names.js";
-import { toJsonText } from "./serialize.js";
-import { getSession, sessionAttributes } from "./session-context.js";
+import { toJsonText } from "../core/serialize.js";
+import { getSession, sessionAttributes } from "../core/session-context.js";
 import { settle, TracedCall } from "./traced-call.js";
-import { TRACER_NAME, TRACER_VERSION } from "./tracer-name.js";
+import { TRACER_NAME, TRACER_VERSION } from "../core/tracer-name.js";
 
 /** Options of {@link traced}. */
 export interface TracedOptions {
