@@ -1,6 +1,6 @@
 /**
- * `HumanloopTestServer`: a strict local Humanloop v4 server on `node:http`,
- * with fault injection and a read-back API for tests.
+ * `HumanloopTestServer`: a strict local Humanloop v4 server on `node:http`
+ * and SQLite, with fault injection and a read-back API for tests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,13 +25,32 @@ export interface HumanloopTestServerOptions {
   faults?: Faults;
   /** Seed of the fault generator; default `1`. The same seed gives the same faults for the same requests. */
   seed?: number;
+  /**
+   * SQLite file to keep everything in (made with its folder when missing;
+   * reopened with its data after a restart); default none: an in-memory
+   * database, gone at {@link HumanloopTestServer.close}.
+   */
+  dbPath?: string;
+  /** `PRAGMA synchronous` of a file database; default `"full"` (see `OpenDatabaseOptions.synchronous`). */
+  synchronous?: "full" | "normal";
+  /** Milliseconds a client may take to send a request's headers; default `30_000`. */
+  headersTimeoutMs?: number;
+  /** Milliseconds a client may take to send a whole request; default `120_000`. */
+  requestTimeoutMs?: number;
+}
+
+/** True for `127.0.0.1` (any `127.x`), `::1` and `localhost`. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /**
  * A local, strict implementation of the Humanloop v4 API (HUMANLOOP_V4.md):
  * `POST /logs`, `PATCH /logs/{id}`, `PATCH /logs?reference_id=`,
  * `POST /sessions`, `POST /feedback`, with FastAPI-shaped 422s and
- * all-or-nothing requests. Keeps everything in memory for read-back.
+ * all-or-nothing requests (one SQLite transaction each, committed before
+ * the answer). Keeps everything in SQLite: in memory by default, in a file
+ * with `dbPath` (then it survives a restart, or a `kill -9`, of the server).
  *
  * ```ts
  * const server = await HumanloopTestServer.start();
@@ -46,57 +65,100 @@ export class HumanloopTestServer {
   readonly url: string;
   /** The API key the server accepts. */
   readonly apiKey: string;
+  /** The database file, or undefined for an in-memory store. */
+  readonly dbPath: string | undefined;
   private readonly context: V4Context;
   private readonly server: Server;
+  private readonly loopback: boolean;
 
-  private constructor(server: Server, url: string, apiKey: string, faults: FaultPlan) {
+  private constructor(server: Server, url: string, context: V4Context, dbPath: string | undefined, loopback: boolean) {
     this.server = server;
     this.url = url;
-    this.apiKey = apiKey;
-    this.context = { store: new HumanloopStore(), faults, stats: new StatsRecorder(), apiKey };
+    this.apiKey = context.apiKey;
+    this.context = context;
+    this.dbPath = dbPath;
+    this.loopback = loopback;
   }
 
-  /** Starts a server and resolves once it listens. */
+  /**
+   * Opens the store and starts a server; resolves once it listens. Throws
+   * (before listening) for malformed faults, a database file that is not
+   * ours or is newer than this code, and a host other than loopback without
+   * an explicit `apiKey`.
+   */
   static async start(options: HumanloopTestServerOptions = {}): Promise<HumanloopTestServer> {
     const host = options.host ?? "127.0.0.1";
+    const loopback = isLoopback(host);
+    if (!loopback && options.apiKey === undefined) {
+      throw new Error(`refusing to listen on ${host} without an explicit API key: set one (--api-key or HUMANLOOP_SERVER_API_KEY), or bind 127.0.0.1`);
+    }
     const faults = new FaultPlan(options.faults, options.seed ?? 1); // malformed faults throw before anything listens
+    const store = HumanloopStore.open({ path: options.dbPath, synchronous: options.synchronous });
+    const headersTimeout = options.headersTimeoutMs ?? 30_000;
     // Idle keep-alive sockets outlive any client's pool timeout, so a client never
     // races the server's idle close (a spurious ECONNRESET); close() ends them all.
-    const server = createServer({ keepAliveTimeout: 65_000 });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
+    const server = createServer({
+      keepAliveTimeout: 65_000,
+      headersTimeout,
+      requestTimeout: Math.max(options.requestTimeoutMs ?? 120_000, headersTimeout),
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
     });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(options.port ?? 0, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const instance = new HumanloopTestServer(
-      server,
-      `http://${urlHost}:${port}/v4`,
-      options.apiKey ?? "test-key",
-      faults,
-    );
+    const context: V4Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key" };
+    const instance = new HumanloopTestServer(server, `http://${urlHost}:${port}/v4`, context, options.dbPath, loopback);
     server.on("request", (req, res) => instance.route(req, res));
     return instance;
   }
 
-  private route(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname.startsWith("/__test/")) return handleInspection(this, req, res, url);
-    if (url.pathname.startsWith("/v4/")) {
-      void handleV4(this.context, req, res, url);
-      return;
-    }
-    req.resume();
-    sendJson(res, 404, { detail: "Not Found" });
+  /** The store (SQLite) behind the server: for the viewer, the v5 routes, and tests. */
+  get store(): HumanloopStore {
+    return this.context.store;
   }
 
-  /** Stops listening and closes every connection. */
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (url.pathname.startsWith("/__test/")) {
+        // Read-back is open on loopback; anywhere else, and for wiping a database file, it takes the key.
+        const wipesFile = this.dbPath !== undefined && url.pathname === "/__test/reset";
+        if ((!this.loopback || wipesFile) && req.headers["x-api-key"] !== this.apiKey) {
+          req.resume();
+          return sendJson(res, 401, { detail: "Invalid or missing X-API-KEY" });
+        }
+        return handleInspection(this, req, res, url);
+      }
+      if (url.pathname.startsWith("/v4/")) {
+        void handleV4(this.context, req, res, url);
+        return;
+      }
+      req.resume();
+      sendJson(res, 404, { detail: "Not Found" });
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, { detail: `Server error: ${(error as Error).message}` });
+      else res.destroy();
+    }
+  }
+
+  /** Stops listening, closes every connection, then the database. */
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
+      this.server.close(() => {
+        this.context.store.close();
+        resolve();
+      });
       this.server.closeAllConnections();
     });
   }
@@ -120,7 +182,7 @@ export class HumanloopTestServer {
 
   /** Every stored log (copies), in the order stored. */
   logs(): StoredLog[] {
-    return this.context.store.allLogs().map((log) => structuredClone(log));
+    return this.context.store.allLogs();
   }
 
   /** How many logs are stored; cheap enough to poll, unlike {@link logs}, which copies them all. */
@@ -131,20 +193,21 @@ export class HumanloopTestServer {
   /** The log with server id `idOrReferenceId`, else the first log stored with that `reference_id`, else undefined. */
   log(idOrReferenceId: string): StoredLog | undefined {
     const store = this.context.store;
-    const log = store.logById(idOrReferenceId) ?? store.logsByReference(idOrReferenceId)[0];
-    return log ? structuredClone(log) : undefined;
+    return store.logById(idOrReferenceId) ?? store.logsByReference(idOrReferenceId)[0];
   }
 
   /** Every session (copies), oldest first, including those without logs. */
   sessions(): StoredSession[] {
-    return this.context.store.allSessions().map((s) => structuredClone(s));
+    return this.context.store.allSessions();
   }
 
   /** The tree of the session with this reference (as given in `session_reference_id`) or server id; undefined when none. */
   sessionTree(sessionReferenceIdOrId: string): SessionTree | undefined {
     const store = this.context.store;
     const session = store.sessionByRef(sessionReferenceIdOrId) ?? store.sessionById(sessionReferenceIdOrId);
-    return session ? sessionTree(session, (id) => store.logById(id)) : undefined;
+    if (!session) return undefined;
+    const logs = new Map(store.queries.sessionLogs(session.id).map((log) => [log.id, log]));
+    return sessionTree(session, (id) => logs.get(id));
   }
 
   /** Every session with logs as a tree, oldest first, then the logs outside sessions (`session_id: null`). */
@@ -154,7 +217,7 @@ export class HumanloopTestServer {
 
   /** Every feedback item posted to `/v4/feedback`, in order. */
   feedback(): StoredFeedback[] {
-    return this.context.store.allFeedback().map((f) => structuredClone(f));
+    return this.context.store.allFeedback();
   }
 
   /** A snapshot of the request statistics. */

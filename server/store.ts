@@ -1,9 +1,17 @@
 /**
- * The local server's memory: projects, sessions, logs and feedback, with
- * the indexes the v4 rules need (project by name, session by reference,
- * log by reference within a project).
+ * The server's store on SQLite (`node:sqlite`): projects, sessions, logs,
+ * their PATCH history and feedback, with the lookups the v4 rules need.
+ * Every method is synchronous; a request's writes run in one
+ * {@link HumanloopStore.transaction}. v5 files and versions live in
+ * store-files.ts, the viewer's paged queries in store-queries.ts; both are
+ * reachable from here.
  */
 import { randomUUID } from "node:crypto";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { FileStore } from "./store-files.js";
+import { SessionQueries } from "./store-queries.js";
+import { LOG_COLUMNS, LOG_SELECT, logToRow, rowToLog, rowToFeedback, rowToUpdate, type LogRow } from "./store-rows.js";
+import { openDatabase, type OpenDatabaseOptions } from "./store-schema.js";
 import type { LogUpdate, StoredFeedback, StoredLog, StoredSession } from "./types.js";
 
 /** A project, made on first use of its name. */
@@ -17,127 +25,270 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
 }
 
-/** Everything the server has accepted. */
+/** Options of {@link HumanloopStore.open}. */
+export interface StoreOptions extends OpenDatabaseOptions {
+  /** Database file (created with its folder when missing); default `":memory:"`. */
+  path?: string;
+}
+
+/** Prepared statements, made once per SQL text. */
+export type Sql = (text: string) => StatementSync;
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
+const INSERT_LOG = `INSERT INTO logs (${LOG_COLUMNS.join(", ")}) VALUES (${LOG_COLUMNS.map(() => "?").join(", ")})`;
+const UPDATE_LOG = `UPDATE logs SET ${LOG_COLUMNS.slice(1)
+  .map((c) => `${c} = ?`)
+  .join(", ")} WHERE id = ?`;
+const REFRESH_SESSION = `UPDATE sessions SET (log_count, first_at, last_at, prompt_tokens, output_tokens, error_count) =
+  (SELECT count(*), min(log_time), max(log_time), coalesce(sum(prompt_tokens), 0), coalesce(sum(output_tokens), 0), count(error)
+   FROM logs WHERE session_id = ?1) WHERE id = ?1`;
+const COUNT_LOG_IN_SESSION = `UPDATE sessions SET log_count = log_count + 1,
+  first_at = min(coalesce(first_at, ?2), ?2), last_at = max(coalesce(last_at, ?2), ?2),
+  prompt_tokens = prompt_tokens + ?3, output_tokens = output_tokens + ?4, error_count = error_count + ?5,
+  project_id = coalesce(project_id, ?6), user = coalesce(user, ?7) WHERE id = ?1`;
+
+/** Everything the server has accepted, in one SQLite database. */
 export class HumanloopStore {
-  private readonly projectsByName = new Map<string, StoredProject>();
-  private readonly projectsById = new Map<string, StoredProject>();
-  private readonly sessionsById = new Map<string, StoredSession>();
-  private readonly sessionsByRef = new Map<string, StoredSession>();
-  private readonly logsById = new Map<string, StoredLog>();
-  /** reference_id -> ids of the logs using it (one per project at most). */
-  private readonly logsByRef = new Map<string, string[]>();
-  private readonly feedbackItems: StoredFeedback[] = [];
+  /** The open database (for tests and tools; write through the methods). */
+  readonly db: DatabaseSync;
+  /** v5 files and versions. */
+  readonly files: FileStore;
+  /** The viewer's paged, filtered queries. */
+  readonly queries: SessionQueries;
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly sql: Sql = (text) => {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  };
+
+  private constructor(db: DatabaseSync) {
+    this.db = db;
+    this.files = new FileStore(this.sql);
+    this.queries = new SessionQueries(this.sql, (rows) => this.withUpdates(rows));
+  }
+
+  /**
+   * Opens the store at `options.path` (default in memory), migrating its
+   * schema; throws `StoreOpenError` (with what to do) for a file that is not
+   * ours or is newer than this code.
+   */
+  static open(options: StoreOptions = {}): HumanloopStore {
+    return new HumanloopStore(openDatabase(options.path ?? ":memory:", options));
+  }
+
+  /** Closes the database; the store is unusable afterwards. */
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /**
+   * Runs `fn` in one transaction, committed (durably, before this returns)
+   * when `keep(result)` is true (default: always), rolled back otherwise or
+   * when `fn` throws. Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: () => T, keep: (result: T) => boolean = () => true): T {
+    if (this.db.isTransaction) return fn();
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec(keep(result) ? "COMMIT" : "ROLLBACK");
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
 
   /** Forgets everything. */
   clear(): void {
-    this.projectsByName.clear();
-    this.projectsById.clear();
-    this.sessionsById.clear();
-    this.sessionsByRef.clear();
-    this.logsById.clear();
-    this.logsByRef.clear();
-    this.feedbackItems.length = 0;
+    this.transaction(() => {
+      for (const table of ["feedback", "updates", "logs", "versions", "files", "sessions", "projects"]) this.db.exec(`DELETE FROM ${table}`);
+    });
   }
 
   /** The project named `name`, or undefined. */
   projectByName(name: string): StoredProject | undefined {
-    return this.projectsByName.get(name);
+    return this.sql("SELECT id, name FROM projects WHERE name = ?").get(name) as StoredProject | undefined;
   }
 
   /** The project with server id `id`, or undefined. */
   projectById(id: string): StoredProject | undefined {
-    return this.projectsById.get(id);
+    return this.sql("SELECT id, name FROM projects WHERE id = ?").get(id) as StoredProject | undefined;
   }
 
   /** The project named `name`, created when new. */
   ensureProject(name: string): StoredProject {
-    let project = this.projectsByName.get(name);
-    if (!project) {
-      project = { id: newId("pr"), name };
-      this.projectsByName.set(name, project);
-      this.projectsById.set(project.id, project);
-    }
+    const known = this.projectByName(name);
+    if (known) return known;
+    const project = { id: newId("pr"), name };
+    this.sql("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)").run(project.id, name, Date.now());
     return project;
+  }
+
+  /** Every project, oldest first. */
+  allProjects(): StoredProject[] {
+    return this.sql("SELECT id, name FROM projects ORDER BY rowid").all() as unknown as StoredProject[];
+  }
+
+  private sessionOf(row: Row | undefined): StoredSession | undefined {
+    if (!row) return undefined;
+    const ids = this.sql("SELECT id FROM logs WHERE session_id = ? ORDER BY seq").all(row.id as string);
+    const session: StoredSession = { id: row.id as string, log_ids: ids.map((r) => r.id as string) };
+    if (row.reference_id !== null) session.reference_id = row.reference_id as string;
+    return session;
   }
 
   /** The session with server id `id`, or undefined. */
   sessionById(id: string): StoredSession | undefined {
-    return this.sessionsById.get(id);
+    return this.sessionOf(this.sql("SELECT id, reference_id FROM sessions WHERE id = ?").get(id));
   }
 
   /** The session made for reference `ref`, or undefined. */
   sessionByRef(ref: string): StoredSession | undefined {
-    return this.sessionsByRef.get(ref);
+    return this.sessionOf(this.sql("SELECT id, reference_id FROM sessions WHERE reference_id = ?").get(ref));
   }
 
   /** A new session, with reference `ref` when given. */
   createSession(ref?: string): StoredSession {
     const session: StoredSession = { id: newId("sesh"), log_ids: [] };
-    if (ref !== undefined) {
-      session.reference_id = ref;
-      this.sessionsByRef.set(ref, session);
-    }
-    this.sessionsById.set(session.id, session);
+    if (ref !== undefined) session.reference_id = ref;
+    this.sql("INSERT INTO sessions (id, reference_id, created_at) VALUES (?, ?, ?)").run(session.id, ref ?? null, Date.now());
     return session;
   }
 
-  /** Every session, oldest first. */
+  /** Every session, oldest first, with the ids of its logs in the order stored. */
   allSessions(): StoredSession[] {
-    return [...this.sessionsById.values()];
+    const sessions = new Map<string, StoredSession>();
+    for (const row of this.sql("SELECT id, reference_id FROM sessions ORDER BY rowid").all()) {
+      const session: StoredSession = { id: row.id as string, log_ids: [] };
+      if (row.reference_id !== null) session.reference_id = row.reference_id as string;
+      sessions.set(session.id, session);
+    }
+    for (const row of this.sql("SELECT id, session_id FROM logs WHERE session_id IS NOT NULL ORDER BY seq").all()) {
+      sessions.get(row.session_id as string)?.log_ids.push(row.id as string);
+    }
+    return [...sessions.values()];
   }
 
-  /** The log with server id `id`, or undefined. */
+  /** Logs of `rows` with their PATCH history attached. */
+  private withUpdates(rows: unknown[]): StoredLog[] {
+    return rows.map((row) => {
+      const log = rowToLog(row as LogRow);
+      const updates = this.sql("SELECT fields, applied_at FROM updates WHERE log_id = ? ORDER BY seq").all(log.id);
+      log.updates = updates.map((u) => rowToUpdate(u as { fields: string; applied_at: string }));
+      return log;
+    });
+  }
+
+  /** The log with server id `id` (with its updates), or undefined. */
   logById(id: string): StoredLog | undefined {
-    return this.logsById.get(id);
+    return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.id = ?`).all(id))[0];
   }
 
-  /** The logs that used `ref` as their reference_id, one per project. */
+  /** The logs that used `ref` as their reference_id, one per project, oldest first. */
   logsByReference(ref: string): StoredLog[] {
-    return (this.logsByRef.get(ref) ?? []).map((id) => this.logsById.get(id)!);
+    return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.reference_id = ? ORDER BY l.seq`).all(ref));
   }
 
   /** The log with reference `ref` in project `projectId`, or undefined. */
   logByReferenceIn(ref: string, projectId: string): StoredLog | undefined {
-    return this.logsByReference(ref).find((log) => log.project_id === projectId);
+    return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.reference_id = ? AND l.project_id = ?`).all(ref, projectId))[0];
   }
 
   /** How many logs are stored. */
   get logCount(): number {
-    return this.logsById.size;
+    return Number(this.sql("SELECT count(*) AS n FROM logs").get()!.n);
   }
 
-  /** Every log, in the order stored. */
+  /** Every log, in the order stored, with its updates. */
   allLogs(): StoredLog[] {
-    return [...this.logsById.values()];
+    const logs = this.sql(`${LOG_SELECT} ORDER BY l.seq`)
+      .all()
+      .map((row) => rowToLog(row as LogRow));
+    const byId = new Map(logs.map((log) => [log.id, log]));
+    for (const row of this.sql("SELECT log_id, fields, applied_at FROM updates ORDER BY seq").all()) {
+      byId.get(row.log_id as string)?.updates.push(rowToUpdate(row as { fields: string; applied_at: string }));
+    }
+    return logs;
   }
 
-  /** Stores an accepted log (its ids already resolved). */
+  /**
+   * Stores an accepted log (its ids already resolved; `session_id` must name
+   * a stored session) and counts it in its session's summary.
+   */
   addLog(log: StoredLog): void {
-    this.logsById.set(log.id, log);
-    if (log.reference_id !== undefined) {
-      const ids = this.logsByRef.get(log.reference_id) ?? [];
-      ids.push(log.id);
-      this.logsByRef.set(log.reference_id, ids);
-    }
-    if (log.session_id !== undefined) this.sessionsById.get(log.session_id)?.log_ids.push(log.id);
+    const row = logToRow(log);
+    const kindAt = LOG_COLUMNS.indexOf("kind");
+    if (row[kindAt] === null && typeof log.file_id === "string") row[kindAt] = this.files.fileById(log.file_id)?.kind ?? null;
+    this.sql(INSERT_LOG).run(...row);
+    for (const update of log.updates) this.recordUpdate(log.id, update, update.applied_at);
+    const sessionId = str(log.session_id);
+    if (sessionId === undefined) return;
+    const time = row[LOG_COLUMNS.indexOf("log_time")]!;
+    const n = (v: unknown) => (typeof v === "number" ? v : 0);
+    this.sql(COUNT_LOG_IN_SESSION).run(
+      sessionId,
+      time,
+      n(log.prompt_tokens),
+      n(log.output_tokens),
+      typeof log.error === "string" ? 1 : 0,
+      str(log.project_id) ?? null,
+      typeof log.user === "string" ? log.user : null,
+    );
   }
 
-  /** Applies a PATCH to `log`, keeping the update in its history. */
-  updateLog(log: StoredLog, update: Omit<LogUpdate, "applied_at">): void {
-    const applied: LogUpdate = { ...update, applied_at: new Date().toISOString() };
-    for (const key of ["output", "error", "duration"] as const) {
-      if (update[key] !== undefined) log[key] = update[key];
-    }
-    log.updates.push(applied);
+  private recordUpdate(logId: string, fields: object, appliedAt: string): void {
+    const kept = Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && k !== "applied_at"));
+    this.sql("INSERT INTO updates (log_id, fields, applied_at) VALUES (?, ?, ?)").run(logId, JSON.stringify(kept), appliedAt);
   }
 
-  /** Stores accepted feedback. */
+  /**
+   * Applies an update to `log` (the fields given replace the stored ones;
+   * `undefined` ones are left alone), stores it, and keeps the update in the
+   * log's history. v4 PATCH sends `output`, `error`, `duration`; v5 may send
+   * any log field (`log_status`, `messages`, `inputs`, `end_time`, ...).
+   */
+  updateLog(log: StoredLog, update: Omit<LogUpdate, "applied_at"> | Record<string, unknown>): void {
+    const appliedAt = new Date().toISOString();
+    for (const [key, value] of Object.entries(update)) if (value !== undefined) log[key] = value;
+    const row = logToRow(log);
+    this.sql(UPDATE_LOG).run(...row.slice(1), log.id);
+    this.recordUpdate(log.id, update, appliedAt);
+    log.updates.push({ ...(Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)) as object), applied_at: appliedAt });
+    const sessionId = str(log.session_id);
+    if (sessionId !== undefined) this.sql(REFRESH_SESSION).run(sessionId);
+  }
+
+  /** The PATCH history of log `logId`, oldest first. */
+  updatesOf(logId: string): LogUpdate[] {
+    return this.sql("SELECT fields, applied_at FROM updates WHERE log_id = ? ORDER BY seq")
+      .all(logId)
+      .map((u) => rowToUpdate(u as { fields: string; applied_at: string }));
+  }
+
+  /** Stores accepted feedback (each `data_id` must name a stored log). */
   addFeedback(items: StoredFeedback[]): void {
-    this.feedbackItems.push(...items);
+    const insert = this.sql("INSERT INTO feedback (id, data_id, type, value, user, created_at, unset, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const now = new Date().toISOString();
+    for (const f of items) {
+      const unset = f.unset === undefined ? null : f.unset ? 1 : 0;
+      insert.run(f.id, f.data_id, f.type, f.value === undefined ? null : JSON.stringify(f.value), f.user ?? null, f.created_at ?? null, unset, now);
+    }
   }
 
   /** Every feedback item, in the order stored. */
   allFeedback(): StoredFeedback[] {
-    return [...this.feedbackItems];
+    return this.sql("SELECT * FROM feedback ORDER BY seq").all().map(rowToFeedback);
+  }
+
+  /** The feedback on log `logId`, in the order stored. */
+  feedbackFor(logId: string): StoredFeedback[] {
+    return this.sql("SELECT * FROM feedback WHERE data_id = ? ORDER BY seq").all(logId).map(rowToFeedback);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The `/v4` request pipeline of the local server, in order: read the body,
  * latency, injected status (nothing stored), API key (401), size (413),
- * encoding and content type (415), JSON (400), the route itself, then the
- * store-then-reset fault.
+ * encoding and content type (415), JSON (400), the route itself (in one
+ * store transaction: a 4xx keeps nothing; a full disk or I/O error is a 503
+ * with Retry-After), then the store-then-reset fault.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultPlan } from "./faults.js";
@@ -122,7 +123,8 @@ export async function handleV4(ctx: V4Context, req: IncomingMessage, res: Server
     if (req.headers["x-api-key"] !== ctx.apiKey) return reply({ status: 401, body: { detail: "Invalid or missing X-API-KEY" } });
     if (raw.tooLarge) return reply({ status: 413, body: { detail: "Request body over 10 MiB" } });
     const parsed = parseBody(req, raw.bytes, route.bodyRequired);
-    const answer = parsed.ok ? route.run(ctx, parsed.body) : parsed.answer;
+    // One transaction per request, committed (fsynced) before the answer; a non-2xx answer keeps nothing.
+    const answer = parsed.ok ? ctx.store.transaction(() => route.run(ctx, parsed.body), (a) => a.status < 300) : parsed.answer;
     if (answer.status === 422) {
       ctx.stats.rejected(route.name, parsed.ok ? parsed.body : undefined, (answer.body as { detail: ValidationIssue[] }).detail);
     }
@@ -133,7 +135,20 @@ export async function handleV4(ctx: V4Context, req: IncomingMessage, res: Server
     }
     reply(answer);
   } catch (error) {
-    if (!res.headersSent) sendJson(res, 500, { detail: `Test server error: ${(error as Error).message}` });
-    else res.destroy();
+    if (res.headersSent) return void res.destroy();
+    if (isStorageError(error)) {
+      ctx.stats.answered("storage", 503);
+      return sendJson(res, 503, { detail: `Storage unavailable, nothing was stored: ${(error as Error).message}; retry later` }, { "retry-after": "5" });
+    }
+    sendJson(res, 500, { detail: `Test server error: ${(error as Error).message}` });
   }
+}
+
+/** SQLite primary result codes that mean "the storage cannot take this now": BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN. */
+const STORAGE_CODES = new Set([5, 6, 8, 10, 13, 14]);
+
+/** True for a SQLite error from a full disk, an I/O failure or a locked database (answered 503, retryable). */
+export function isStorageError(error: unknown): boolean {
+  const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown };
+  return code === "ERR_SQLITE_ERROR" && typeof errcode === "number" && STORAGE_CODES.has(errcode & 0xff);
 }
