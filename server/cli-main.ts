@@ -2,17 +2,23 @@
  * The `humanloop-otel-server` command, as functions that can run in-process:
  * parse arguments, start the server, print its URL.
  */
+import { randomBytes } from "node:crypto";
 import { checkFaults, type Faults } from "./faults.js";
-import { HumanloopTestServer } from "./server.js";
+import { HumanloopTestServer, isLoopback } from "./server.js";
+
+/** Where the CLI keeps its database unless told otherwise (`--db`, `HUMANLOOP_SERVER_DB`). */
+export const DEFAULT_DB_PATH = "./.humanloop/humanloop.db";
 
 /** Options read from the command line. */
 export interface CliOptions {
   /** `--port`; default `0` (a free port). */
   port: number;
-  /** `--host`; default `127.0.0.1`. */
+  /** `--host`; default `127.0.0.1` (loopback only; any other host needs an explicit key). */
   host: string;
-  /** `--api-key`; default `test-key`. */
-  apiKey: string;
+  /** `--api-key`; default env `HUMANLOOP_SERVER_API_KEY`, else a random key printed at start. */
+  apiKey?: string;
+  /** `--db`: the SQLite file (`:memory:` for none); default env `HUMANLOOP_SERVER_DB`, else {@link DEFAULT_DB_PATH}. */
+  db?: string;
   /** `--seed`; default `1`. */
   seed: number;
   /** `--faults '<json>'` (a {@link Faults} object); default none. */
@@ -22,16 +28,20 @@ export interface CliOptions {
 }
 
 /** The usage text printed by `--help`. */
-export const USAGE = `Usage: humanloop-otel-server [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON]
+export const USAGE = `Usage: humanloop-otel-server [--db PATH] [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON]
 
-A strict local Humanloop v4 API. Prints its base URL, serves until SIGINT/SIGTERM.
+A strict Humanloop v4 API that keeps every log in SQLite. Prints its base URL,
+serves until SIGINT/SIGTERM.
+  --db PATH      database file (env HUMANLOOP_SERVER_DB; default ${DEFAULT_DB_PATH}; :memory: keeps nothing)
+  --host H       interface (default 127.0.0.1; another host needs an explicit key)
+  --api-key KEY  the X-API-KEY to require (env HUMANLOOP_SERVER_API_KEY; default a random key, printed)
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
-const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults"];
+const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db"];
 
 /** Parses `argv` (without node and the script); throws on unknown or malformed flags. */
 export function parseCliArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { port: 0, host: "127.0.0.1", apiKey: "test-key", seed: 1, help: false };
+  const options: CliOptions = { port: 0, host: "127.0.0.1", seed: 1, help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
     if (flag === "--help" || flag === "-h") {
@@ -47,6 +57,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
       options[flag === "--port" ? "port" : "seed"] = n;
     } else if (flag === "--host") options.host = value;
     else if (flag === "--api-key") options.apiKey = value;
+    else if (flag === "--db") options.db = value;
     else options.faults = parseFaults(value);
   }
   return options;
@@ -70,17 +81,31 @@ export interface RunningCli {
 }
 
 /**
- * Runs the command: parses `argv`, starts the server and writes one line
- * with its URL through `print` (default: standard output). With `--help`,
- * prints the usage and resolves to undefined.
+ * Runs the command: parses `argv`, resolves the key and database from `env`
+ * (default `process.env`), starts the server and writes one line with its
+ * URL, key and database through `print` (default: standard output). With
+ * `--help`, prints the usage and resolves to undefined. Rejects (before
+ * listening) for a host other than loopback without an explicit key, and
+ * for a database file that is not ours or is newer than this version.
  */
-export async function runCli(argv: string[], print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<RunningCli | undefined> {
+export async function runCli(
+  argv: string[],
+  print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningCli | undefined> {
   const options = parseCliArgs(argv);
   if (options.help) {
     print(USAGE);
     return undefined;
   }
-  const server = await HumanloopTestServer.start(options);
-  print(`humanloop-otel-server listening at ${server.url} (X-API-KEY: ${server.apiKey})`);
+  const explicitKey = options.apiKey ?? (env.HUMANLOOP_SERVER_API_KEY || undefined);
+  const db = options.db ?? (env.HUMANLOOP_SERVER_DB || DEFAULT_DB_PATH);
+  const server = await HumanloopTestServer.start({
+    ...options,
+    // Loopback without a key gets a random one; elsewhere start() refuses a missing key.
+    apiKey: explicitKey ?? (isLoopback(options.host) ? `hl-local-${randomBytes(12).toString("hex")}` : undefined),
+    ...(db === ":memory:" ? {} : { dbPath: db }),
+  });
+  print(`humanloop-otel-server listening at ${server.url} (X-API-KEY: ${server.apiKey}, database: ${db})`);
   return { server, stop: () => server.close() };
 }

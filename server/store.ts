@@ -223,9 +223,7 @@ export class HumanloopStore {
    * a stored session) and counts it in its session's summary.
    */
   addLog(log: StoredLog): void {
-    const row = logToRow(log);
-    const kindAt = LOG_COLUMNS.indexOf("kind");
-    if (row[kindAt] === null && typeof log.file_id === "string") row[kindAt] = this.files.fileById(log.file_id)?.kind ?? null;
+    const row = this.rowOf(log);
     this.sql(INSERT_LOG).run(...row);
     for (const update of log.updates) this.recordUpdate(log.id, update, update.applied_at);
     const sessionId = str(log.session_id);
@@ -243,6 +241,18 @@ export class HumanloopStore {
     );
   }
 
+  /** The row of `log`; a v5 log's kind and name come from its file when the log does not say. */
+  private rowOf(log: StoredLog): Array<string | number | null> {
+    const row = logToRow(log);
+    const [kindAt, nameAt] = [LOG_COLUMNS.indexOf("kind"), LOG_COLUMNS.indexOf("name")];
+    if ((row[kindAt] === null || row[nameAt] === null) && typeof log.file_id === "string") {
+      const file = this.files.fileById(log.file_id);
+      row[kindAt] ??= file?.kind ?? null;
+      row[nameAt] ??= file?.path.split("/").pop() ?? null;
+    }
+    return row;
+  }
+
   private recordUpdate(logId: string, fields: object, appliedAt: string): void {
     const kept = Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && k !== "applied_at"));
     this.sql("INSERT INTO updates (log_id, fields, applied_at) VALUES (?, ?, ?)").run(logId, JSON.stringify(kept), appliedAt);
@@ -257,7 +267,7 @@ export class HumanloopStore {
   updateLog(log: StoredLog, update: Omit<LogUpdate, "applied_at"> | Record<string, unknown>): void {
     const appliedAt = new Date().toISOString();
     for (const [key, value] of Object.entries(update)) if (value !== undefined) log[key] = value;
-    const row = logToRow(log);
+    const row = this.rowOf(log);
     this.sql(UPDATE_LOG).run(...row.slice(1), log.id);
     this.recordUpdate(log.id, update, appliedAt);
     log.updates.push({ ...(Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)) as object), applied_at: appliedAt });

@@ -108,13 +108,14 @@ describe("read-back", () => {
 
 describe("CLI", () => {
   it("parses its flags", () => {
-    expect(parseCliArgs([])).toEqual({ port: 0, host: "127.0.0.1", apiKey: "test-key", seed: 1, help: false });
-    expect(parseCliArgs(["--port", "8123", "--host=0.0.0.0", "--api-key", "k", "--seed", "9", "--faults", '{"reset":0.5}'])).toEqual({
+    expect(parseCliArgs([])).toEqual({ port: 0, host: "127.0.0.1", seed: 1, help: false });
+    expect(parseCliArgs(["--port", "8123", "--host=0.0.0.0", "--api-key", "k", "--seed", "9", "--faults", '{"reset":0.5}', "--db", "x.db"])).toEqual({
       port: 8123,
       host: "0.0.0.0",
       apiKey: "k",
       seed: 9,
       faults: { reset: 0.5 },
+      db: "x.db",
       help: false,
     });
     expect(() => parseCliArgs(["--port", "x"])).toThrow(/non-negative integer/);
@@ -126,7 +127,7 @@ describe("CLI", () => {
 
   it("runs in-process: prints one line with the URL and answers", async () => {
     const lines: string[] = [];
-    const running = (await runCli(["--api-key", "cli-key"], (line) => lines.push(line)))!;
+    const running = (await runCli(["--api-key", "cli-key", "--db", ":memory:"], (line) => lines.push(line)))!;
     try {
       expect(lines).toEqual([expect.stringContaining(running.server.url)]);
       const res = await fetch(`${running.server.url}/sessions`, { method: "POST", headers: { "x-api-key": "cli-key" } });
@@ -147,7 +148,8 @@ describe("CLI", () => {
          if (s.startsWith(".") && s.endsWith(".js")) return next(s.slice(0, -3) + ".ts", c); throw e; } } });`,
     )}`;
     const cli = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--no-warnings", "--import", hook, cli, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const args = ["--no-warnings", "--import", hook, cli, "--port", "0", "--db", ":memory:", "--api-key", "test-key"];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

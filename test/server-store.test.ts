@@ -1,0 +1,238 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HumanloopStore, newId } from "../server/store.js";
+import { canonicalJson } from "../server/store-files.js";
+import { APPLICATION_ID, MIGRATIONS, openDatabase, StoreOpenError } from "../server/store-schema.js";
+import type { StoredLog } from "../server/types.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "hl-store-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function log(store: HumanloopStore, fields: Partial<StoredLog> & { project?: string }): StoredLog {
+  const project = store.ensureProject(fields.project ?? "p");
+  const stored: StoredLog = { id: newId("data"), project: project.name, project_id: project.id, updates: [], received_at: new Date().toISOString(), ...fields };
+  store.addLog(stored);
+  return stored;
+}
+
+describe("opening a database", () => {
+  it("makes a new file (and its folder) with our application id and the latest schema version, in WAL mode", () => {
+    const path = join(dir, "deep", "hl.db");
+    const store = HumanloopStore.open({ path });
+    store.close();
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare("PRAGMA application_id").get()).toEqual({ application_id: APPLICATION_ID });
+    expect(raw.prepare("PRAGMA user_version").get()).toEqual({ user_version: MIGRATIONS.length });
+    expect(raw.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    raw.close();
+  });
+
+  it("refuses a text file, another program's SQLite database, and a newer schema, saying what to do", () => {
+    const text = join(dir, "notes.db");
+    writeFileSync(text, "these are my notes, not a database at all, but long enough to look like a header");
+    expect(() => HumanloopStore.open({ path: text })).toThrow(StoreOpenError);
+    expect(() => HumanloopStore.open({ path: text })).toThrow(/is not a humanloop-otel database .*Point --db \(or HUMANLOOP_SERVER_DB\) at a new file/);
+
+    const foreign = join(dir, "other.db");
+    const other = new DatabaseSync(foreign);
+    other.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Ada')");
+    other.close();
+    expect(() => HumanloopStore.open({ path: foreign })).toThrow(/is not a humanloop-otel database \(it holds tables this server did not make\)/);
+    const untouched = new DatabaseSync(foreign);
+    expect(untouched.prepare("SELECT name FROM customers").all()).toEqual([{ name: "Ada" }]);
+    untouched.close();
+
+    const newer = join(dir, "newer.db");
+    HumanloopStore.open({ path: newer }).close();
+    const bump = new DatabaseSync(newer);
+    bump.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
+    bump.close();
+    expect(() => HumanloopStore.open({ path: newer })).toThrow(
+      new RegExp(`made by a newer humanloop-otel \\(schema version ${MIGRATIONS.length + 1}; this one knows up to ${MIGRATIONS.length}\\)\\. Upgrade humanloop-otel`),
+    );
+  });
+
+  it("opens a database made by this version in the next one: the new migration runs, the data stays", () => {
+    const path = join(dir, "hl.db");
+    const store = HumanloopStore.open({ path });
+    const kept = log(store, { reference_id: "r1", config: { type: "tool", name: "t" } });
+    store.close();
+    const next = [...MIGRATIONS, { description: "a column the next version adds", sql: "ALTER TABLE logs ADD COLUMN rating TEXT" }];
+    const db = openDatabase(path, { migrations: next });
+    expect(db.prepare("PRAGMA user_version").get()).toEqual({ user_version: next.length });
+    expect(db.prepare("SELECT id, rating FROM logs").all()).toEqual([{ id: kept.id, rating: null }]);
+    db.close();
+    // ... and this version now refuses it, as newer.
+    expect(() => HumanloopStore.open({ path })).toThrow(/newer humanloop-otel/);
+  });
+});
+
+describe("logs, sessions, updates and feedback", () => {
+  it("reads back what it stored, across a reopen, with unknown fields kept", () => {
+    const path = join(dir, "hl.db");
+    let store = HumanloopStore.open({ path });
+    const session = store.createSession("conv");
+    const root = log(store, {
+      session_id: session.id,
+      reference_id: "root",
+      config: { type: "model", model: "gpt-4o", provider: "openai" },
+      messages: [{ role: "user", content: "hi <b>there</b>" }],
+      prompt_tokens: 3,
+      output_tokens: 4,
+      metadata: { a: [1, { b: null }] },
+      some_future_field: { x: 1 },
+      user: "ada",
+    });
+    store.updateLog(root, { output: "hello", duration: 1.5 });
+    store.addFeedback([{ id: newId("ann"), data_id: root.id, type: "rating", value: "good", unset: false }]);
+    store.close();
+    store = HumanloopStore.open({ path });
+    const back = store.logById(root.id)!;
+    expect(back).toEqual({ ...root, session_reference_id: "conv" });
+    expect(back.updates).toEqual([{ output: "hello", duration: 1.5, applied_at: expect.any(String) }]);
+    expect(store.allSessions()).toEqual([{ id: session.id, reference_id: "conv", log_ids: [root.id] }]);
+    expect(store.feedbackFor(root.id)).toEqual([{ id: expect.stringMatching(/^ann_/), data_id: root.id, type: "rating", value: "good", unset: false }]);
+    expect(store.logByReferenceIn("root", root.project_id)?.id).toBe(root.id);
+    store.close();
+  });
+
+  it("rolls a transaction back when the answer is not kept, or when it throws", () => {
+    const store = HumanloopStore.open();
+    store.transaction(() => log(store, { reference_id: "a" }), () => false);
+    expect(() => store.transaction(() => [log(store, { reference_id: "b" }), store.ensureProject(undefined as unknown as string)])).toThrow();
+    expect(store.logCount).toBe(0);
+    expect(store.allProjects()).toEqual([]);
+    store.close();
+  });
+});
+
+describe("the viewer's queries", () => {
+  function fill(store: HumanloopStore) {
+    const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 12, min)).toISOString();
+    const s1 = store.createSession("first");
+    const a = log(store, { project: "bot", session_id: s1.id, created_at: at(0), prompt_tokens: 10, output_tokens: 5, user: "ada", config: { type: "tool", name: "agent" } });
+    log(store, { project: "bot", session_id: s1.id, created_at: at(1), parent_id: a.id, output: "refund approved", config: { type: "model", model: "m" } });
+    const s2 = store.createSession("second");
+    const b = log(store, { project: "ops", session_id: s2.id, created_at: at(5), config: { type: "tool", name: "cron" } });
+    store.createSession("empty");
+    return { s1, s2, a, b };
+  }
+
+  it("lists sessions newest first with their summary, filtered and paged", () => {
+    const store = HumanloopStore.open();
+    const { s1, s2, a, b } = fill(store);
+    const page = store.queries.listSessions();
+    expect(page.total).toBe(2);
+    expect(page.sessions.map((s) => s.reference_id)).toEqual(["second", "first"]);
+    expect(page.sessions[1]).toEqual({
+      id: s1.id,
+      reference_id: "first",
+      project: "bot",
+      project_id: a.project_id,
+      user: "ada",
+      first_at: "2026-01-01T12:00:00.000Z",
+      last_at: "2026-01-01T12:01:00.000Z",
+      log_count: 2,
+      prompt_tokens: 10,
+      output_tokens: 5,
+      error_count: 0,
+    });
+    expect(store.queries.listSessions({ project: "bot" }).sessions.map((s) => s.id)).toEqual([s1.id]);
+    expect(store.queries.listSessions({ project: b.project_id }).sessions.map((s) => s.id)).toEqual([s2.id]);
+    expect(store.queries.listSessions({ user: "ada" }).sessions.map((s) => s.id)).toEqual([s1.id]);
+    expect(store.queries.listSessions({ text: "REFUND" }).sessions.map((s) => s.id)).toEqual([s1.id]);
+    expect(store.queries.listSessions({ text: "100%" }).total).toBe(0);
+    expect(store.queries.listSessions({ errorsOnly: true }).total).toBe(0);
+    expect(store.queries.listSessions({ limit: 1, offset: 1 })).toMatchObject({ total: 2, limit: 1, offset: 1, sessions: [{ id: s1.id }] });
+
+    store.updateLog(store.logById(b.id)!, { error: "boom", duration: 2 });
+    expect(store.queries.listSessions({ errorsOnly: true }).sessions).toEqual([expect.objectContaining({ id: s2.id, error_count: 1 })]);
+    store.close();
+  });
+
+  it("gives a session's logs and one log with its parent, children, updates and feedback", () => {
+    const store = HumanloopStore.open();
+    const { s1, a } = fill(store);
+    const logs = store.queries.sessionLogs(s1.id);
+    expect(logs.map((l) => l.parent_id ?? null)).toEqual([null, a.id]);
+    const child = logs[1]!;
+    store.addFeedback([{ id: newId("ann"), data_id: child.id, type: "comment", value: "ok" }]);
+    const detail = store.queries.logDetail(child.id)!;
+    expect(detail.log.id).toBe(child.id);
+    expect(detail.parent).toMatchObject({ id: a.id, kind: "tool", name: "agent", prompt_tokens: 10 });
+    expect(detail.children).toEqual([]);
+    expect(detail.feedback).toEqual([expect.objectContaining({ type: "comment", value: "ok" })]);
+    expect(store.queries.logDetail(a.id)!.children).toEqual([expect.objectContaining({ id: child.id, kind: "model", model: "m", output_tokens: null })]);
+    expect(store.queries.logDetail("nope")).toBeUndefined();
+    store.close();
+  });
+});
+
+describe("v5 files and versions", () => {
+  it("makes a file per path with its kind's prefix, and reports a path used by another kind", () => {
+    const store = HumanloopStore.open();
+    const made = store.files.ensureFile("support/answer", "prompt");
+    expect(made).toMatchObject({ created: true, conflict: false, file: { id: expect.stringMatching(/^pr_/), kind: "prompt", path: "support/answer" } });
+    expect(store.files.ensureFile("support/answer", "prompt")).toEqual({ file: made.file, created: false, conflict: false });
+    expect(store.files.ensureFile("support/answer", "tool")).toEqual({ file: made.file, created: false, conflict: true });
+    expect(store.files.ensureFile("support/lookup", "tool").file.id).toMatch(/^tl_/);
+    expect(store.files.ensureFile("flows/agent", "flow").file.id).toMatch(/^fl_/);
+    expect(store.files.ensureFile("rating", "evaluator").file.id).toMatch(/^ev_/);
+    expect(store.files.fileByPath("support/answer")).toEqual(made.file);
+    expect(store.files.fileById(made.file.id)).toEqual(made.file);
+    expect(store.files.allFiles().map((f) => f.kind)).toEqual(["prompt", "tool", "flow", "evaluator"]);
+    store.close();
+  });
+
+  it("gives the same version for the same kernel (whatever its key order) and a new one for a new kernel", () => {
+    const store = HumanloopStore.open();
+    const { file } = store.files.ensureFile("support/answer", "prompt");
+    const v1 = store.files.ensureVersion(file.id, { model: "gpt-4o", temperature: 0.2, tools: [{ name: "a", parameters: { b: 1, a: 2 } }] });
+    expect(v1).toMatchObject({ created: true, version: { id: expect.stringMatching(/^prv_/), file_id: file.id } });
+    const again = store.files.ensureVersion(file.id, { tools: [{ parameters: { a: 2, b: 1 }, name: "a" }], temperature: 0.2, model: "gpt-4o" });
+    expect(again).toEqual({ version: v1.version, created: false });
+    const v2 = store.files.ensureVersion(file.id, { model: "gpt-4o-mini" });
+    expect(v2.created).toBe(true);
+    expect(v2.version.id).not.toBe(v1.version.id);
+    expect(store.files.latestVersion(file.id)).toEqual(v2.version);
+    expect(store.files.versionsOf(file.id).map((v) => v.id)).toEqual([v1.version.id, v2.version.id]);
+    expect(store.files.versionById(v1.version.id)?.kernel).toEqual({ model: "gpt-4o", temperature: 0.2, tools: [{ name: "a", parameters: { a: 2, b: 1 } }] });
+    expect(canonicalJson({ b: 1, a: [{ d: 1, c: undefined }] })).toBe('{"a":[{"d":1}],"b":1}');
+    store.close();
+  });
+
+  it("keeps a v5 log's file, version, status, trace parent and times, and lists it under its trace parent", () => {
+    const store = HumanloopStore.open();
+    const { file } = store.files.ensureFile("agent", "flow");
+    const { version } = store.files.ensureVersion(file.id, { attributes: {} });
+    const flow: StoredLog = {
+      id: "my-flow-log",
+      api_version: "v5",
+      file_id: file.id,
+      version_id: version.id,
+      log_status: "incomplete",
+      start_time: "2026-01-01T00:00:00Z",
+      inputs: { q: "hi" },
+      user: "ada",
+      updates: [],
+      received_at: new Date().toISOString(),
+    } as unknown as StoredLog;
+    store.addLog(flow);
+    const tool = { id: newId("log"), api_version: "v5", trace_parent_id: flow.id, updates: [], received_at: new Date().toISOString() } as unknown as StoredLog;
+    store.addLog(tool);
+    store.updateLog(store.logById(flow.id)!, { log_status: "complete", output: "done", end_time: "2026-01-01T00:00:02Z" });
+    expect(store.logById(flow.id)).toMatchObject({ api_version: "v5", file_id: file.id, version_id: version.id, log_status: "complete", output: "done", user: "ada" });
+    const detail = store.queries.logDetail(flow.id)!;
+    expect(detail.log).not.toHaveProperty("project");
+    expect(detail.children.map((c) => c.id)).toEqual([tool.id]);
+    expect(store.queries.summary(flow.id)).toMatchObject({ kind: "flow", name: "agent", log_status: "complete", time: "2026-01-01T00:00:00.000Z" });
+    expect(store.queries.logDetail(tool.id)!.parent?.id).toBe(flow.id);
+    store.close();
+  });
+});
