@@ -17,4 +17,6 @@ export default defineConfig({
   platform: "node",
   splitting: true,
   shims: false,
+  // Keep `node:` specifiers: `node:sqlite` (the server's store) exists only under that name.
+  removeNodeProtocol: false,
 });

@@ -24,9 +24,10 @@ const attrs = {
   [GenAI.USAGE_OUTPUT_TOKENS]: 5,
 };
 
-/** Starts the built `humanloop-otel-server` CLI in its own process; resolves to its URL and a stop function. */
+/** Starts the built `humanloop-otel-server` CLI in its own process (in-memory database, key `test-key`); resolves to its URL and a stop function. */
 export async function startServerProcess(args = []) {
-  const child = spawn(process.execPath, [`${root}dist/server-cli.js`, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const cliArgs = ["--db", ":memory:", "--api-key", "test-key", ...args];
+  const child = spawn(process.execPath, [`${root}dist/server-cli.js`, ...cliArgs], { stdio: ["ignore", "pipe", "inherit"] });
   let buffered = "";
   const url = await new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`local server exited with ${code}`)));

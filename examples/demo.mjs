@@ -3,7 +3,11 @@
 // formats (no keys, no network), then prints what Humanloop stored, as one
 // tree per session. With OPENAI_API_KEY, ANTHROPIC_API_KEY and
 // HUMANLOOP_API_KEY set, the same app runs against the real services.
+import { rmSync } from "node:fs";
 import { AnthropicTestServer, HumanloopTestServer, OpenAITestServer, formatTrees } from "humanloop-otel/testing";
+
+/** Where the local run keeps what the server stored, for `npm run server` to browse later. */
+const DEMO_DB = ".humanloop/demo.db";
 
 const real = Boolean(process.env.OPENAI_API_KEY && process.env.ANTHROPIC_API_KEY && process.env.HUMANLOOP_API_KEY);
 
@@ -15,7 +19,9 @@ if (real) {
   console.log(JSON.stringify(answers, null, 2));
   console.log(`\nThe logs are in Humanloop, project support-bot, sessions order-help-${process.env.DEMO_RUN_ID} and returns-${process.env.DEMO_RUN_ID}.`);
 } else {
-  const humanloop = await HumanloopTestServer.start();
+  // A fresh demo database each run (the example's session ids are fixed).
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${DEMO_DB}${suffix}`, { force: true });
+  const humanloop = await HumanloopTestServer.start({ dbPath: DEMO_DB });
   const openai = new OpenAITestServer();
   await openai.start();
   const anthropic = await AnthropicTestServer.start();
@@ -53,5 +59,6 @@ if (real) {
   for (const r of rejected) console.log(`rejected ${r.route}: ${JSON.stringify(r.detail)}`);
 
   await Promise.all([humanloop.close(), openai.close(), anthropic.close()]);
+  console.log(`\nStored in ${DEMO_DB}. Browse it later: npm run server (serves that database at http://127.0.0.1:4010/v4).`);
   if (rejected.length > 0) process.exitCode = 1;
 }

@@ -1,4 +1,5 @@
 import { it, expect } from "vitest";
+import { HumanloopStore } from "../server/store.js";
 import { runNode } from "./fixtures/spawn-node.js";
 
 // Runs against the built package (npm test builds first), as `npm run demo` does.
@@ -14,4 +15,13 @@ it("the demo runs the example app locally and prints one tree per session", { ti
   expect(out).toMatch(/session returns \(sesh_\w+\)\n└─ tool returns_agent .*\n {3}├─ tool issue_refund .*error: .*Refunds above \$500 need approval/);
   expect(out).toMatch(/└─ model claude-3-5-haiku-latest {2}\(anthropic\) {2}tokens 64\/27/);
   expect(out).toContain("11 logs, 2 sessions, 0 rejected requests.");
+  // What it made stays in the demo database, for `npm run server`.
+  expect(out.trimEnd().split("\n").at(-1)).toBe("Stored in .humanloop/demo.db. Browse it later: npm run server (serves that database at http://127.0.0.1:4010/v4).");
+  const store = HumanloopStore.open({ path: ".humanloop/demo.db" });
+  try {
+    expect(store.logCount).toBe(11);
+    expect(store.queries.listSessions().sessions.map((s) => s.reference_id)).toEqual(["returns", "order-help"]);
+  } finally {
+    store.close();
+  }
 });
