@@ -23,6 +23,8 @@ export interface CliOptions {
   seed: number;
   /** `--faults '<json>'` (a {@link Faults} object); default none. */
   faults?: Faults;
+  /** `--synchronous full|normal`: `PRAGMA synchronous` of the database file; default `full` (see `HumanloopTestServerOptions.synchronous`). */
+  synchronous?: "full" | "normal";
   /** `--help`. */
   help: boolean;
 }
@@ -35,9 +37,13 @@ serves until SIGINT/SIGTERM.
   --db PATH      database file (env HUMANLOOP_SERVER_DB; default ${DEFAULT_DB_PATH}; :memory: keeps nothing)
   --host H       interface (default 127.0.0.1; another host needs an explicit key)
   --api-key KEY  the X-API-KEY to require (env HUMANLOOP_SERVER_API_KEY; default a random key, printed)
+  --synchronous full|normal
+                 full (default): each answer waits for an fsync, survives power loss;
+                 normal: faster, an answered request survives a crash or kill -9 of the
+                 server, not a power loss or OS crash
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
-const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db"];
+const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db", "--synchronous"];
 
 /** Parses `argv` (without node and the script); throws on unknown or malformed flags. */
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -58,6 +64,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
     } else if (flag === "--host") options.host = value;
     else if (flag === "--api-key") options.apiKey = value;
     else if (flag === "--db") options.db = value;
+    else if (flag === "--synchronous") {
+      if (value !== "full" && value !== "normal") throw new Error(`--synchronous must be full or normal, got ${value}`);
+      options.synchronous = value;
+    }
     else options.faults = parseFaults(value);
   }
   return options;
