@@ -72,7 +72,7 @@ function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) =>
     const sessionId = get(item, "session_id");
     if (sessionId !== undefined && get(item, "session_reference_id") !== undefined) {
       at("session_reference_id", "value_error", "session_id and session_reference_id are mutually exclusive");
-    } else if (sessionId !== undefined && !store.sessionById(sessionId)) {
+    } else if (sessionId !== undefined && !store.sessionHead(sessionId)) {
       at("session_id", "not_found", `Session ${sessionId} not found`);
     }
     const parentId = get(item, "parent_id");
@@ -124,9 +124,9 @@ function storeItem(store: HumanloopStore, item: Item): { id: string; project_id:
   const sessionRef = get(item, "session_reference_id");
   const session =
     sessionId !== undefined
-      ? store.sessionById(sessionId)
+      ? store.sessionHead(sessionId)
       : sessionRef !== undefined
-        ? (store.sessionByRef(sessionRef) ?? store.createSession(sessionRef))
+        ? (store.sessionHeadByRef(sessionRef) ?? store.createSession(sessionRef))
         : undefined;
   const parentRef = get(item, "parent_reference_id");
   const parent = parentRef !== undefined ? findParent(store, parentRef, project.id) : undefined;

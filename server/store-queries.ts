@@ -124,8 +124,8 @@ export class SessionQueries {
     const clause = where.join(" AND ");
     const rows = this.sql(
       `SELECT s.*, p.name AS project FROM sessions s LEFT JOIN projects p ON p.id = s.project_id
-       WHERE ${clause} ORDER BY s.last_at DESC, s.rowid DESC LIMIT ${limit} OFFSET ${offset}`,
-    ).all(...params);
+       WHERE ${clause} ORDER BY s.last_at DESC, s.rowid DESC LIMIT ? OFFSET ?`,
+    ).all(...params, limit, offset);
     const total = Number(this.sql(`SELECT count(*) AS n FROM sessions s WHERE ${clause}`).get(...params)!.n);
     const sessions = rows.map(
       (row): SessionSummary => ({

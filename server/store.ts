@@ -144,7 +144,22 @@ export class HumanloopStore {
     return session;
   }
 
-  /** The session with server id `id`, or undefined. */
+  /** Session `id`'s server id and reference, without its log ids (cheap, for the v4 rules), or undefined. */
+  sessionHead(id: string): Omit<StoredSession, "log_ids"> | undefined {
+    return this.headOf(this.sql("SELECT id, reference_id FROM sessions WHERE id = ?").get(id));
+  }
+
+  /** The server id and reference of the session made for reference `ref`, without its log ids, or undefined. */
+  sessionHeadByRef(ref: string): Omit<StoredSession, "log_ids"> | undefined {
+    return this.headOf(this.sql("SELECT id, reference_id FROM sessions WHERE reference_id = ?").get(ref));
+  }
+
+  private headOf(row: Row | undefined): Omit<StoredSession, "log_ids"> | undefined {
+    if (!row) return undefined;
+    return row.reference_id === null ? { id: row.id as string } : { id: row.id as string, reference_id: row.reference_id as string };
+  }
+
+  /** The session with server id `id`, with its log ids, or undefined. */
   sessionById(id: string): StoredSession | undefined {
     return this.sessionOf(this.sql("SELECT id, reference_id FROM sessions WHERE id = ?").get(id));
   }
@@ -178,12 +193,11 @@ export class HumanloopStore {
 
   /** Logs of `rows` with their PATCH history attached. */
   private withUpdates(rows: unknown[]): StoredLog[] {
-    return rows.map((row) => {
-      const log = rowToLog(row as LogRow);
-      const updates = this.sql("SELECT fields, applied_at FROM updates WHERE log_id = ? ORDER BY seq").all(log.id);
-      log.updates = updates.map((u) => rowToUpdate(u as { fields: string; applied_at: string }));
-      return log;
-    });
+    const logs = rows.map((row) => rowToLog(row as LogRow));
+    // Most logs have no update: one indexed probe per log, the history read only where there is one.
+    const probe = this.sql("SELECT 1 FROM updates WHERE log_id = ? LIMIT 1");
+    for (const log of logs) if (probe.get(log.id)) log.updates = this.updatesOf(log.id);
+    return logs;
   }
 
   /** The log with server id `id` (with its updates), or undefined. */
