@@ -145,6 +145,29 @@ export class SessionQueries {
     return { sessions, total, limit, offset };
   }
 
+  /**
+   * Logs outside any session that have no parent (v4 loose logs, v5 trace
+   * roots), newest first, paged like {@link listSessions}; open one with
+   * {@link traceLogs}.
+   */
+  rootLogs(page: { limit?: number; offset?: number } = {}): { logs: LogSummary[]; total: number; limit: number; offset: number } {
+    const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 500);
+    const offset = Math.max(Math.trunc(page.offset ?? 0), 0);
+    const roots = "session_id IS NULL AND parent_id IS NULL AND trace_parent_id IS NULL";
+    const logs = this.sql(`${SUMMARY_SELECT} WHERE ${roots} ORDER BY log_time DESC, seq DESC LIMIT ? OFFSET ?`).all(limit, offset).map(summaryOf);
+    const total = Number(this.sql(`SELECT count(*) AS n FROM logs WHERE ${roots}`).get()!.n);
+    return { logs, total, limit, offset };
+  }
+
+  /** Log `rootId` and every log under it (by `parent_id` or `trace_parent_id`, any depth), with updates, in the order stored. */
+  traceLogs(rootId: string): StoredLog[] {
+    const rows = this.sql(
+      `WITH RECURSIVE tree(id) AS (SELECT ?1 UNION SELECT c.id FROM logs c JOIN tree t ON c.parent_id = t.id OR c.trace_parent_id = t.id)
+       ${LOG_SELECT} WHERE l.id IN (SELECT id FROM tree) ORDER BY l.seq`,
+    ).all(rootId);
+    return this.withUpdates(rows);
+  }
+
   /** The logs of session `sessionId` (with updates), in the order stored; build the tree with `parent_id`. */
   sessionLogs(sessionId: string): StoredLog[] {
     return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.session_id = ? ORDER BY l.seq`).all(sessionId));

@@ -108,6 +108,7 @@ CREATE INDEX logs_by_parent ON logs (parent_id);
 CREATE INDEX logs_by_trace_parent ON logs (trace_parent_id);
 CREATE INDEX logs_by_reference ON logs (reference_id, project_id) WHERE reference_id IS NOT NULL;
 CREATE INDEX logs_by_file ON logs (file_id, seq);
+CREATE INDEX logs_roots_by_time ON logs (log_time DESC) WHERE session_id IS NULL AND parent_id IS NULL AND trace_parent_id IS NULL;
 CREATE TABLE updates (
   seq INTEGER PRIMARY KEY,
   log_id TEXT NOT NULL REFERENCES logs (id),

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HumanloopTestServer, runCli } from "../testing/index.js";
+import { isStorageError } from "../server/v4-handler.js";
 import { runNode } from "./fixtures/spawn-node.js";
 
 let dir: string;
@@ -83,6 +84,14 @@ describe("a full disk", () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("counts a full disk, I/O errors (extended codes too), a busy or read-only database as storage errors, and nothing else", () => {
+    const sqlite = (errcode: number) => Object.assign(new Error("x"), { code: "ERR_SQLITE_ERROR", errcode });
+    expect([13, 10, 522, 3850, 5, 6, 8, 14].map((c) => isStorageError(sqlite(c)))).toEqual(Array(8).fill(true));
+    expect([1, 11, 19, 26].map((c) => isStorageError(sqlite(c)))).toEqual(Array(4).fill(false));
+    expect(isStorageError(new Error("database or disk is full"))).toBe(false);
+    expect(isStorageError(undefined)).toBe(false);
   });
 });
 

@@ -233,6 +233,15 @@ describe("v5 files and versions", () => {
     expect(detail.children.map((c) => c.id)).toEqual([tool.id]);
     expect(store.queries.summary(flow.id)).toMatchObject({ kind: "flow", name: "agent", log_status: "complete", time: "2026-01-01T00:00:00.000Z" });
     expect(store.queries.logDetail(tool.id)!.parent?.id).toBe(flow.id);
+    const grandchild = { id: newId("log"), api_version: "v5", trace_parent_id: tool.id, updates: [], received_at: new Date().toISOString() } as unknown as StoredLog;
+    store.addLog(grandchild);
+    const loose = log(store, { config: { type: "tool", name: "cron" } });
+    expect(store.queries.traceLogs(flow.id).map((l) => l.id)).toEqual([flow.id, tool.id, grandchild.id]);
+    expect(store.queries.traceLogs(flow.id)[0]!.updates).toHaveLength(1);
+    const roots = store.queries.rootLogs();
+    expect(roots.total).toBe(2);
+    expect(roots.logs.map((l) => l.id).sort()).toEqual([flow.id, loose.id].sort());
+    expect(store.queries.rootLogs({ limit: 1, offset: 1 }).logs).toHaveLength(1);
     store.close();
   });
 });
