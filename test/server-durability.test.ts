@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HumanloopTestServer, runCli } from "../testing/index.js";
 import { isStorageError } from "../server/v4-handler.js";
+import { startCliProcess } from "./fixtures/cli-process.js";
 import { runNode } from "./fixtures/spawn-node.js";
 
 let dir: string;
@@ -156,31 +155,12 @@ describe("safe defaults", () => {
   });
 });
 
-/** Starts `server/cli.ts` from source (Node strips the types) and resolves once it prints its URL. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; exited: Promise<NodeJS.Signals | number | null> }> {
-  const hook = `data:text/javascript,${encodeURIComponent(
-    `import { registerHooks } from "node:module";
-     registerHooks({ resolve(s, c, next) { try { return next(s, c); } catch (e) {
-       if (s.startsWith(".") && s.endsWith(".js")) return next(s.slice(0, -3) + ".ts", c); throw e; } } });`,
-  )}`;
-  const cli = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--no-warnings", "--import", hook, cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += String(d)));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)));
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
-    void exited.then(() => reject(new Error(`CLI exited early: ${stderr}`)));
-  });
-  return { child, url: /(http:\/\/\S+\/v4)/.exec(line)![1]!, exited };
-}
-
 describe("kill -9", () => {
   // synchronous=normal skips the fsync, but the WAL is written (to the OS) before the answer, and the OS keeps it when the process dies.
   it.each(["full", "normal"])("with --synchronous %s, every log, session and feedback acknowledged before the kill is there after a restart", { timeout: 60_000 }, async (sync) => {
     const dbPath = join(dir, "hl.db");
     const args = ["--db", dbPath, "--api-key", "k", "--port", "0", "--synchronous", sync];
-    const first = await startCli(args);
+    const first = await startCliProcess(args);
     let app: ChildProcess | undefined;
     try {
       const result = runNode(["test/fixtures/durable-app.mjs", "4"], { HUMANLOOP_BASE_URL: first.url, HUMANLOOP_API_KEY: "k" }, (out, child) => {
@@ -199,7 +179,7 @@ describe("kill -9", () => {
       app?.kill("SIGKILL");
     }
 
-    const second = await startCli(args);
+    const second = await startCliProcess(args);
     try {
       const read = async (what: string) => (await fetch(second.url.replace(/\/v4$/, `/__test/${what}`))).json();
       const logs = (await read("logs")) as Array<{ id: string; session_reference_id?: string }>;

@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatTrees, HumanloopTestServer, parseCliArgs, runCli, type SessionTree } from "../testing/index.js";
+import { startCliProcess } from "./fixtures/cli-process.js";
 
 let server: HumanloopTestServer;
 beforeAll(async () => {
@@ -143,24 +141,8 @@ describe("CLI", () => {
   });
 
   it("runs from source as a process and stops on SIGTERM", async () => {
-    // Node 24 strips types; this hook maps the sources' `./x.js` imports to `./x.ts`.
-    const hook = `data:text/javascript,${encodeURIComponent(
-      `import { registerHooks } from "node:module";
-       registerHooks({ resolve(s, c, next) { try { return next(s, c); } catch (e) {
-         if (s.startsWith(".") && s.endsWith(".js")) return next(s.slice(0, -3) + ".ts", c); throw e; } } });`,
-    )}`;
-    const cli = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
-    const args = ["--no-warnings", "--import", hook, cli, "--port", "0", "--db", ":memory:", "--api-key", "test-key"];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += String(d)));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const { child, url, exited } = await startCliProcess(["--port", "0", "--db", ":memory:", "--api-key", "test-key"]);
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once("line", resolve);
-        void exited.then(() => reject(new Error(`CLI exited early: ${stderr}`)));
-      });
-      const url = /(http:\/\/\S+\/v4)/.exec(line)![1]!;
       const res = await fetch(`${url}/logs`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-api-key": "test-key" },
