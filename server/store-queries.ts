@@ -11,7 +11,7 @@ import type { LogUpdate, StoredFeedback, StoredLog } from "./types.js";
 export interface SessionFilter {
   /** Only sessions whose first log is in this project (name or `pr_` id). */
   project?: string;
-  /** Only sessions whose first log with a `user` names this user. */
+  /** Only sessions whose first log with a user (v5 `user`, v4 `metadata.user_id`) names this user. */
   user?: string;
   /** Only sessions whose reference, or a log's name, reference, output, error, messages or inputs, contain this text (case-insensitive for ASCII). */
   text?: string;
@@ -30,7 +30,7 @@ export interface SessionSummary {
   /** The project of the session's first log. */
   project: string | null;
   project_id: string | null;
-  /** The first `user` seen on the session's logs. */
+  /** The first user seen on the session's logs (v5 `user`, v4 `metadata.user_id`). */
   user: string | null;
   /** Time of the earliest and latest log (their `start_time`/`created_at`, else when received), RFC 3339. */
   first_at: string;

@@ -49,6 +49,13 @@ const COUNT_LOG_IN_SESSION = `UPDATE sessions SET log_count = log_count + 1,
   prompt_tokens = prompt_tokens + ?3, output_tokens = output_tokens + ?4, error_count = error_count + ?5,
   project_id = coalesce(project_id, ?6), user = coalesce(user, ?7) WHERE id = ?1`;
 
+/** The end user of a log: v5 `user`, else the v4 exporter's `metadata.user_id`. */
+function userOf(log: StoredLog): string | undefined {
+  if (typeof log.user === "string") return log.user;
+  const metadata = log.metadata as Record<string, unknown> | undefined;
+  return typeof metadata?.user_id === "string" ? metadata.user_id : undefined;
+}
+
 /** Everything the server has accepted, in one SQLite database. */
 export class HumanloopStore {
   /** The open database (for tests and tools; write through the methods). */
@@ -251,7 +258,7 @@ export class HumanloopStore {
       n(log.output_tokens),
       typeof log.error === "string" ? 1 : 0,
       str(log.project_id) ?? null,
-      typeof log.user === "string" ? log.user : null,
+      userOf(log) ?? null,
     );
   }
 

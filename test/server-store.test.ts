@@ -119,7 +119,7 @@ describe("the viewer's queries", () => {
     const a = log(store, { project: "bot", session_id: s1.id, created_at: at(0), prompt_tokens: 10, output_tokens: 5, user: "ada", config: { type: "tool", name: "agent" } });
     log(store, { project: "bot", session_id: s1.id, created_at: at(1), parent_id: a.id, output: "refund approved", config: { type: "model", model: "m" } });
     const s2 = store.createSession("second");
-    const b = log(store, { project: "ops", session_id: s2.id, created_at: at(5), config: { type: "tool", name: "cron" } });
+    const b = log(store, { project: "ops", session_id: s2.id, created_at: at(5), config: { type: "tool", name: "cron" }, metadata: { user_id: "u-7" } });
     store.createSession("empty");
     return { s1, s2, a, b };
   }
@@ -146,6 +146,7 @@ describe("the viewer's queries", () => {
     expect(store.queries.listSessions({ project: "bot" }).sessions.map((s) => s.id)).toEqual([s1.id]);
     expect(store.queries.listSessions({ project: b.project_id }).sessions.map((s) => s.id)).toEqual([s2.id]);
     expect(store.queries.listSessions({ user: "ada" }).sessions.map((s) => s.id)).toEqual([s1.id]);
+    expect(store.queries.listSessions({ user: "u-7" }).sessions.map((s) => s.id)).toEqual([s2.id]);
     expect(store.queries.listSessions({ text: "REFUND" }).sessions.map((s) => s.id)).toEqual([s1.id]);
     expect(store.queries.listSessions({ text: "100%" }).total).toBe(0);
     expect(store.queries.listSessions({ errorsOnly: true }).total).toBe(0);
