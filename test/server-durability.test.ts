@@ -62,8 +62,8 @@ describe("a file database", () => {
 });
 
 describe("a full disk", () => {
-  it("answers 503 with Retry-After, stores nothing of that request, and loses nothing acknowledged", async () => {
-    const server = await HumanloopTestServer.start();
+  it.each(["memory", "file"])("(%s database) answers 503 with Retry-After, stores nothing of that request, and loses nothing acknowledged", async (where) => {
+    const server = await HumanloopTestServer.start(where === "file" ? { dbPath: join(dir, "full.db") } : {});
     try {
       const ok = await post(server, "/logs", { project: "p", session_reference_id: "s", reference_id: "kept", config: tool("t") });
       expect(ok.status).toBe(200);
