@@ -116,7 +116,7 @@ export class SessionQueries {
     if (filter.errorsOnly) where.push("s.error_count > 0");
     if (filter.text !== undefined && filter.text !== "") {
       const like = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(`(s.reference_id LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM logs l WHERE l.session_id = s.id AND (
+      where.push(`(s.reference_id LIKE ?1 ESCAPE '\\' OR s.id IN (SELECT l.session_id FROM logs l WHERE (
         l.name LIKE ?1 ESCAPE '\\' OR l.reference_id LIKE ?1 ESCAPE '\\' OR l.output LIKE ?1 ESCAPE '\\' OR l.error LIKE ?1 ESCAPE '\\'
         OR l.messages LIKE ?1 ESCAPE '\\' OR l.inputs LIKE ?1 ESCAPE '\\')))`.replaceAll("?1", `?${params.length + 1}`));
       params.push(like);
