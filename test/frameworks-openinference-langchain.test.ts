@@ -11,6 +11,7 @@ import { tool as langchainTool } from "@langchain/core/tools";
 import { z } from "zod";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
 import { session } from "../src/tracing/session.js";
+import { setContentPolicy } from "../src/core/content-policy.js";
 import { traced } from "../src/tracing/traced.js";
 import { frameworkHarness, modelLogs, tokenSum } from "./fixtures/framework-harness.js";
 
@@ -82,6 +83,21 @@ describe("OpenInference spans", () => {
     const { logs } = await h.delivered();
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({ prompt_tokens: 7, output_tokens: 2, output: "Hi.", messages: [{ role: "user", content: "Hello" }] });
+  });
+
+
+  it("the mask applies to OpenInference content", async () => {
+    openInference();
+    setContentPolicy({ mask: (text) => text.replaceAll("Oslo", "[city]") });
+    try {
+      h.openai.reply({ kind: "answer", text: "Oslo is cold.", usage: { input: 3, output: 3 } });
+      await client().chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Oslo?" }] });
+      const { logs } = await h.delivered();
+      expect(logs[0]).toMatchObject({ messages: [{ role: "user", content: "[city]?" }], output: "[city] is cold." });
+      expect(JSON.stringify(logs[0])).not.toContain("Oslo");
+    } finally {
+      setContentPolicy({ mask: undefined });
+    }
   });
 });
 
