@@ -16,6 +16,7 @@ import {
   type SpanProcessor,
 } from "./core/otel-sdk.js";
 import { endOpenCalls } from "./tracing/traced-call.js";
+import { startEventCollection, startMetrics, stopEventCollection, stopMetrics } from "./signals.js";
 
 /** What `register()` returns. */
 export interface Tracing {
@@ -85,19 +86,27 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
   if (resolved.otlpEnvVar) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
   processors.push(...resolved.spanProcessors, ...resolved.exporters.map((exporter) => new BatchSpanProcessor({ exporter })));
 
+  const resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
+  const meterProvider = startMetrics(resolved.metricReaders, resolved.otlpMetricsEnvVar, resource);
+  const loggerProvider = startEventCollection(resource);
   let exitFlush: ExitFlush | undefined;
-  const flush = (): Promise<void> => provider.forceFlush();
+  const flush = async (): Promise<void> => {
+    await Promise.all([provider.forceFlush(), meterProvider?.forceFlush()]);
+  };
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (shutdownPromise ??= stop());
   if (resolved.flushOnExit) {
     // The SDK's forceFlush waits 30 s by default on a ref'd timer: bound it by the exit limit, or a
     // finished process with Humanloop unreachable would stay alive that long.
     const exitTimeoutMillis = resolved.exitTimeoutMillis;
-    exitFlush = new ExitFlush(() => provider.forceFlush({ timeoutMillis: exitTimeoutMillis }), shutdown, exitTimeoutMillis, endOpenWork);
+    const exitFlushAll = async (): Promise<void> => {
+      await Promise.all([provider.forceFlush({ timeoutMillis: exitTimeoutMillis }), meterProvider?.forceFlush({ timeoutMillis: exitTimeoutMillis })]);
+    };
+    exitFlush = new ExitFlush(exitFlushAll, shutdown, exitTimeoutMillis, endOpenWork);
     processors.push(exitFlush);
   }
   const provider = new TracerProvider({
-    resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
+    resource,
     spanProcessors: processors,
   });
   if (!hasContextManager()) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -109,7 +118,7 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
     exitFlush?.uninstall();
     endOpenWork();
     try {
-      await provider.shutdown();
+      await Promise.all([provider.shutdown(), stopMetrics(meterProvider), stopEventCollection(loggerProvider)]);
     } finally {
       uninstrument();
       if (globalTracerProvider() === provider) trace.disable();
