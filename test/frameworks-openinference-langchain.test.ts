@@ -24,7 +24,7 @@ afterEach(() => {
 
 function openInference(): void {
   const oi = new OpenInferenceInstrumentation({ tracerProvider: h.provider });
-  oi.manuallyInstrument(openai);
+  oi.manuallyInstrument(openai as never);
   undo.push(() => oi.disable());
 }
 
