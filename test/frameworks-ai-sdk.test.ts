@@ -14,6 +14,8 @@ import { createOpenAI as createOpenAI3 } from "ai-sdk-openai3";
 import { LegacyOpenTelemetry, OpenTelemetry } from "@ai-sdk/otel";
 import { z } from "zod";
 import { frameworkHarness, modelLogs, tokenSum, type Log } from "./fixtures/framework-harness.js";
+import { HumanloopSpanExporter } from "../exporters/humanloop/index.js";
+import { SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
 
 const h = frameworkHarness("ai-sdk");
 const weather = tool({ description: "Weather of a city", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => ({ city, celsius: 20 }) });
@@ -138,6 +140,22 @@ describe("AI SDK 7, OpenTelemetry (GenAI conventions)", () => {
     ({ logs } = await h.delivered());
     expect(modelLogs(logs)).toHaveLength(1);
     expect(logs).toHaveLength(1);
+  });
+});
+
+describe("HumanloopSpanExporter (exporter-only pipelines)", () => {
+  it("embed with the OpenTelemetry integration: one model log, the operation span around it is not logged", async () => {
+    const exporter = new HumanloopSpanExporter({ apiKey: h.humanloop.apiKey, baseUrl: h.humanloop.url, project: "ai-sdk-exporter", parentWaitMillis: 2_000 });
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const integrations = [new OpenTelemetry({ tracer: provider.getTracer("ai") as never })];
+    await embed({ model: createOpenAI({ apiKey: "k", baseURL: h.openai.url }).embedding("text-embedding-3-small"), value: "hello", telemetry: { integrations } });
+    await provider.forceFlush();
+    await exporter.forceFlush();
+    expect(h.humanloop.stats.rejected).toEqual([]);
+    const logs = h.humanloop.logs() as Log[];
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ prompt_tokens: 4, config: { type: "model", other: { operation: "embeddings" } } });
+    await provider.shutdown();
   });
 });
 
