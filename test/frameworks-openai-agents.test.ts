@@ -29,15 +29,20 @@ afterEach(() => {
   undo = undefined;
 });
 
-async function runAgent(): Promise<unknown> {
+async function runAgent(stream = false): Promise<unknown> {
   h.openai.reply(
     { kind: "answer", toolCalls: [{ id: "call_1", name: "weather", arguments: '{"city":"Oslo"}' }], usage: { input: 30, output: 8, cached: 10 } },
     { kind: "answer", text: "It is 20 degrees in Oslo.", usage: { input: 50, output: 9 } },
   );
   const weather = agents.tool({ name: "weather", description: "Weather of a city", parameters: z.object({ city: z.string() }), execute: async ({ city }) => `${city}: 20 degrees` });
   const agent = new agents.Agent({ name: "Forecaster", instructions: "Answer briefly.", model: "gpt-4o-mini", tools: [weather] });
-  const result = await session("conv-9", () => agents.run(agent, "Weather in Oslo?"));
-  return result.finalOutput;
+  if (!stream) return (await session("conv-9", () => agents.run(agent, "Weather in Oslo?"))).finalOutput;
+  return session("conv-9", async () => {
+    const result = await agents.run(agent, "Weather in Oslo?", { stream: true });
+    for await (const _ of result) void _;
+    await result.completed;
+    return result.finalOutput;
+  });
 }
 
 function expectAgentTree(logs: Log[], roots: Log[]): void {
@@ -82,5 +87,26 @@ describe("OpenAI Agents SDK", () => {
     expect(logs).toHaveLength(5);
     // Ours (it knows the server it called); the Agents SDK's response spans around them are not logged.
     expect(modelLogs(logs).every((m) => m.metadata.server_address === "127.0.0.1" && m.metadata.response_id === "resp_1")).toBe(true);
+  });
+
+  it("with the Chat Completions API (generation spans): the same tree", async () => {
+    agents.setOpenAIAPI("chat_completions");
+    undo = () => agents.setOpenAIAPI("responses");
+    expect(await runAgent()).toBe("It is 20 degrees in Oslo.");
+    const { logs, roots } = await h.delivered();
+    expectAgentTree(logs, roots);
+    expect(logs).toHaveLength(5);
+  });
+
+  it("a streamed run, with our OpenAI instrumentation: the same tree, each model call once", async () => {
+    const ours = new OpenAIInstrumentation({ enabled: false });
+    ours.setTracerProvider(h.provider);
+    ours.enable();
+    ours.manuallyInstrument(openai);
+    undo = () => (ours as unknown as { unpatch(m: unknown): void }).unpatch(openai);
+    expect(await runAgent(true)).toBe("It is 20 degrees in Oslo.");
+    const { logs, roots } = await h.delivered();
+    expectAgentTree(logs, roots);
+    expect(logs).toHaveLength(5);
   });
 });

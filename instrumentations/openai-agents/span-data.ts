@@ -103,7 +103,11 @@ function writeResponse(span: Span, data: AgentsSpanData, capture: boolean, token
 function writeGeneration(span: Span, data: AgentsSpanData, capture: boolean, tokens: boolean): void {
   if (capture && Array.isArray(data.input)) chatEndpoint.requestContent({ messages: data.input }, span);
   const output = Array.isArray(data.output) ? data.output.filter(isObject) : [];
-  const result: Json = { choices: output.map((message) => ({ message, finish_reason: message.finish_reason })) };
-  if (tokens && isObject(data.usage)) result.usage = data.usage;
+  // The SDK's Chat Completions model records the whole completion; other models, the output messages.
+  const completion = output.length === 1 && Array.isArray(output[0]!.choices) ? output[0]! : undefined;
+  const result: Json = completion ? { ...completion } : { choices: output.map((message) => ({ message, finish_reason: message.finish_reason })) };
+  if (completion && typeof completion.model === "string") span.setAttribute(GenAI.REQUEST_MODEL, String(data.model ?? completion.model));
+  if (!completion && isObject(data.usage)) result.usage = data.usage;
+  if (!tokens) delete result.usage;
   chatEndpoint.result(result, span, capture);
 }
