@@ -53,7 +53,12 @@ function state(): RegistrationState {
  * (`HumanloopSpanProcessor`) and to any other backend (an OTLP/HTTP exporter
  * when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
  * is set, plus `spanProcessors` and `exporters`), instruments `openai` and
- * `@anthropic-ai/sdk`, sets the content policy, and flushes on exit.
+ * `@anthropic-ai/sdk`, sets the content policy, and flushes on exit. Also,
+ * unless the app has its own: a global `LoggerProvider` whose
+ * `GenAIEventsProcessor` puts other instrumentations' GenAI message events
+ * on their spans, and, with `metricReaders` or `OTEL_EXPORTER_OTLP_ENDPOINT` /
+ * `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, a global `MeterProvider` for the
+ * GenAI metrics (both are shut down with it).
  *
  * Calling it again returns the same handle (the new options are checked,
  * then ignored, with a diag warning). When another tracer provider is
