@@ -5,6 +5,7 @@ export default defineConfig({
     index: "src/index.ts",
     openai: "instrumentations/openai/index.ts",
     anthropic: "instrumentations/anthropic/index.ts",
+    "openai-agents": "instrumentations/openai-agents/index.ts",
     testing: "testing/index.ts",
     "server-cli": "server/cli.ts",
     hook: "src/hook.ts",

@@ -18,7 +18,7 @@ export { DEFAULT_MAX_CONTENT_LENGTH } from "./core/serialize.js";
 export { getSession, type SessionContext } from "./core/session-context.js";
 export { register, type Tracing } from "./register.js";
 export type { RegisterOptions } from "./options.js";
-export { HumanloopSpanProcessor, HumanloopSpanExporter, type HumanloopExporterOptions } from "../exporters/humanloop/index.js";
+export { HumanloopSpanProcessor, HumanloopSpanExporter, GenAIEventsProcessor, type HumanloopExporterOptions } from "../exporters/humanloop/index.js";
 export { currentLogRef, logRefOf, logRefOfSpanContext } from "./feedback/log-ref.js";
 export { feedback } from "./feedback/feedback.js";
 export { HumanloopFeedbackError } from "./feedback/feedback-error.js";

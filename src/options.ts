@@ -1,6 +1,6 @@
 import type { HumanloopExporterOptions } from "../exporters/humanloop/options.js";
 import { captureContentFromEnv, type ContentPolicy, type MaskFunction } from "./core/content-policy.js";
-import type { SpanExporter, SpanProcessor } from "./core/otel-sdk.js";
+import type { MetricReader, SpanExporter, SpanProcessor } from "./core/otel-sdk.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./core/serialize.js";
 
 /**
@@ -26,6 +26,18 @@ export interface RegisterOptions extends HumanloopExporterOptions {
    * `OTEL_EXPORTER_OTLP_*` variables).
    */
   exporters?: SpanExporter[];
+  /**
+   * Metric readers for the GenAI metrics (`gen_ai.client.token.usage`,
+   * `gen_ai.client.operation.duration`,
+   * `gen_ai.client.operation.time_to_first_chunk`): with any, or with
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` set
+   * (which adds a periodic OTLP/HTTP reader, configured by the usual
+   * `OTEL_EXPORTER_OTLP_*` and `OTEL_METRIC_EXPORT_INTERVAL` variables),
+   * `register()` installs a global `MeterProvider`, unless one is already
+   * global (that one then gets the metrics). Default: none, and no
+   * `MeterProvider`: the metrics cost nothing.
+   */
+  metricReaders?: MetricReader[];
   /**
    * Capture prompts, completions, inputs and outputs. Env
    * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`. Default `true`.
@@ -59,6 +71,9 @@ export interface ResolvedRegisterOptions {
   otlpEnvVar: string | undefined;
   spanProcessors: SpanProcessor[];
   exporters: SpanExporter[];
+  metricReaders: MetricReader[];
+  /** The env var that asks for OTLP metrics, if any. */
+  otlpMetricsEnvVar: string | undefined;
   instrumentModules: { openai?: unknown; anthropic?: unknown };
   flushOnExit: boolean;
   exitTimeoutMillis: number;
@@ -68,6 +83,7 @@ const REGISTER_KEYS = [
   "instrumentModules",
   "spanProcessors",
   "exporters",
+  "metricReaders",
   "captureContent",
   "mask",
   "maxContentLength",
@@ -128,6 +144,7 @@ export function resolveRegisterOptions(options: RegisterOptions = {}, env: NodeJ
   check(o.mask, "function", "mask");
   checkList(o.spanProcessors, "spanProcessors", ["onStart", "onEnd", "shutdown", "forceFlush"]);
   checkList(o.exporters, "exporters", ["export", "shutdown"]);
+  checkList(o.metricReaders, "metricReaders", ["collect", "shutdown", "forceFlush"]);
   if (o.instrumentModules !== undefined && (typeof o.instrumentModules !== "object" || o.instrumentModules === null)) {
     fail('option "instrumentModules" must be an object like { openai: await import("openai") }.');
   }
@@ -136,6 +153,7 @@ export function resolveRegisterOptions(options: RegisterOptions = {}, env: NodeJ
   }
   const maxContentLength = positive(o.maxContentLength, "maxContentLength", DEFAULT_MAX_CONTENT_LENGTH);
   const otlpEnvVar = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"].find((name) => env[name]?.trim());
+  const otlpMetricsEnvVar = ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"].find((name) => env[name]?.trim());
   const content: ContentPolicy = {
     captureContent: o.captureContent ?? captureContentFromEnv(env) ?? true,
     maxContentLength,
@@ -148,6 +166,8 @@ export function resolveRegisterOptions(options: RegisterOptions = {}, env: NodeJ
     otlpEnvVar,
     spanProcessors: o.spanProcessors ?? [],
     exporters: o.exporters ?? [],
+    metricReaders: o.metricReaders ?? [],
+    otlpMetricsEnvVar,
     instrumentModules: { ...o.instrumentModules },
     flushOnExit: o.flushOnExit ?? true,
     exitTimeoutMillis: positive(o.exitTimeoutMillis, "exitTimeoutMillis", 5_000),

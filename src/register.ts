@@ -16,6 +16,7 @@ import {
   type SpanProcessor,
 } from "./core/otel-sdk.js";
 import { endOpenCalls } from "./tracing/traced-call.js";
+import { startEventCollection, startMetrics, stopEventCollection, stopMetrics } from "./signals.js";
 
 /** What `register()` returns. */
 export interface Tracing {
@@ -52,7 +53,12 @@ function state(): RegistrationState {
  * (`HumanloopSpanProcessor`) and to any other backend (an OTLP/HTTP exporter
  * when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
  * is set, plus `spanProcessors` and `exporters`), instruments `openai` and
- * `@anthropic-ai/sdk`, sets the content policy, and flushes on exit.
+ * `@anthropic-ai/sdk`, sets the content policy, and flushes on exit. Also,
+ * unless the app has its own: a global `LoggerProvider` whose
+ * `GenAIEventsProcessor` puts other instrumentations' GenAI message events
+ * on their spans, and, with `metricReaders` or `OTEL_EXPORTER_OTLP_ENDPOINT` /
+ * `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, a global `MeterProvider` for the
+ * GenAI metrics (both are shut down with it).
  *
  * Calling it again returns the same handle (the new options are checked,
  * then ignored, with a diag warning). When another tracer provider is
@@ -85,19 +91,27 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
   if (resolved.otlpEnvVar) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
   processors.push(...resolved.spanProcessors, ...resolved.exporters.map((exporter) => new BatchSpanProcessor({ exporter })));
 
+  const resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
+  const meterProvider = startMetrics(resolved.metricReaders, resolved.otlpMetricsEnvVar, resource);
+  const loggerProvider = startEventCollection(resource);
   let exitFlush: ExitFlush | undefined;
-  const flush = (): Promise<void> => provider.forceFlush();
+  const flush = async (): Promise<void> => {
+    await Promise.all([provider.forceFlush(), meterProvider?.forceFlush()]);
+  };
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (shutdownPromise ??= stop());
   if (resolved.flushOnExit) {
     // The SDK's forceFlush waits 30 s by default on a ref'd timer: bound it by the exit limit, or a
     // finished process with Humanloop unreachable would stay alive that long.
     const exitTimeoutMillis = resolved.exitTimeoutMillis;
-    exitFlush = new ExitFlush(() => provider.forceFlush({ timeoutMillis: exitTimeoutMillis }), shutdown, exitTimeoutMillis, endOpenWork);
+    const exitFlushAll = async (): Promise<void> => {
+      await Promise.all([provider.forceFlush({ timeoutMillis: exitTimeoutMillis }), meterProvider?.forceFlush({ timeoutMillis: exitTimeoutMillis })]);
+    };
+    exitFlush = new ExitFlush(exitFlushAll, shutdown, exitTimeoutMillis, endOpenWork);
     processors.push(exitFlush);
   }
   const provider = new TracerProvider({
-    resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
+    resource,
     spanProcessors: processors,
   });
   if (!hasContextManager()) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -109,7 +123,7 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
     exitFlush?.uninstall();
     endOpenWork();
     try {
-      await provider.shutdown();
+      await Promise.all([provider.shutdown(), stopMetrics(meterProvider), stopEventCollection(loggerProvider)]);
     } finally {
       uninstrument();
       if (globalTracerProvider() === provider) trace.disable();

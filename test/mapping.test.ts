@@ -13,7 +13,15 @@ describe("span filter", () => {
     expect(logKindOf("x", { [GenAI.SYSTEM]: "openai" })).toBe("model");
     expect(logKindOf("ai.generateText.doGenerate", {})).toBe("model");
     expect(logKindOf("ai.streamText.doStream", {})).toBe("model");
-    expect(isLoggedSpan("ai.generateText", { "ai.model.id": "gpt-4o" })).toBe(false);
+    // The AI SDK's operation spans are the parent log of their model calls and tool executions (issue 11).
+    expect(logKindOf("ai.generateText", { "ai.model.id": "gpt-4o" })).toBe("tool");
+    expect(logKindOf("x", { "ai.operationId": "ai.streamObject" })).toBe("tool");
+    expect(logKindOf("ai.toolCall", { "ai.operationId": "ai.toolCall" })).toBe("tool");
+    expect(isLoggedSpan("ai.embed", { "ai.operationId": "ai.embed" })).toBe(false);
+    expect(logKindOf("x", { "openinference.span.kind": "LLM" })).toBe("model");
+    expect(logKindOf("x", { "openinference.span.kind": "EMBEDDING" })).toBe("model");
+    expect(logKindOf("x", { "openinference.span.kind": "CHAIN" })).toBe("tool");
+    expect(logKindOf("x", { "openinference.span.kind": "RETRIEVER" })).toBe("tool");
     expect(isLoggedSpan("GET /users", { "http.request.method": "GET" })).toBe(false);
     expect(isLoggedSpan("SELECT", { "db.system": "postgresql" })).toBe(false);
   });

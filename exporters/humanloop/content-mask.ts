@@ -24,9 +24,12 @@ const CONTENT_KEYS = new Set<string>([
   "ai.response.toolCalls",
   "ai.toolCall.args",
   "ai.toolCall.result",
+  "input.value",
+  "output.value",
 ]);
 
-const FLATTENED_CONTENT = /^gen_ai\.(?:prompt|completion)\.\d+\.(?:content|tool_calls\.\d+\.arguments)$/;
+const FLATTENED_CONTENT =
+  /^(?:gen_ai\.(?:prompt|completion)\.\d+\.(?:content|tool_calls\.\d+\.arguments)|llm\.(?:input|output)_messages\.\d+\.message\.(?:content|contents\.\d+\.message_content\.text|tool_calls\.\d+\.tool_call\.function\.arguments))$/;
 
 /** Masks the foreign content attributes of an ending span in place; does nothing without a mask or on our own spans. */
 export function maskForeignContent(span: Span & Pick<ReadableSpan, "attributes">): void {

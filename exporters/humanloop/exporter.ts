@@ -28,6 +28,8 @@ export class HumanloopSpanExporter implements SpanExporter, FeedbackSink {
   /** reference of a seen span -> reference its children attach to (itself when logged), bounded. */
   private readonly seen = new Map<string, string | undefined>();
   private readonly maxSeen: number;
+  /** References of spans a model span was exported under (bounded): a model span among them wraps a call, and is not logged. */
+  private readonly modelParents = new Set<string>();
 
   /** @param options see {@link HumanloopExporterOptions}; invalid options throw a `TypeError` saying how to fix them. */
   constructor(options?: HumanloopExporterOptions) {
@@ -64,10 +66,21 @@ export class HumanloopSpanExporter implements SpanExporter, FeedbackSink {
       // An unseen parent is assumed logged; if it turns out not to be, its children are redirected.
       target = this.seen.has(parentRef) ? this.seen.get(parentRef) : parentRef;
     }
-    const kind = logKindOf(span.name, span.attributes);
+    const ownKind = logKindOf(span.name, span.attributes);
+    // A model span around another one (a framework's call around the provider call) is not logged: one call, one log.
+    const kind = ownKind === "model" && this.modelParents.delete(ref) ? undefined : ownKind;
+    if (ownKind === "model" && parent && !parent.isRemote) this.rememberModelParent(referenceIdOf(parent));
     this.remember(ref, kind ? ref : target);
     if (kind) queue.enqueueLog(toLogRequest(span, kind, target ? { parentReferenceId: target } : {}, this.defaults));
     else queue.redirect(ref, target);
+  }
+
+  private rememberModelParent(ref: string): void {
+    this.modelParents.add(ref);
+    if (this.modelParents.size > this.maxSeen) {
+      const oldest = this.modelParents.values().next().value;
+      if (oldest !== undefined) this.modelParents.delete(oldest);
+    }
   }
 
   private remember(ref: string, target: string | undefined): void {

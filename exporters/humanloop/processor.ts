@@ -11,7 +11,7 @@ import type { DeliveryStats } from "./delivery-queue.js";
 import { HeldLogs, type Holder } from "./held-logs.js";
 import { toLogCompletion, toLogRequest, type MappingDefaults } from "./mapping/log-request.js";
 import type { HumanloopExporterOptions } from "./options.js";
-import { logKindOf, type LogKind } from "./span-filter.js";
+import { isGenAISpan, logKindOf, type LogKind } from "./span-filter.js";
 import type { LogRequest } from "./types.js";
 
 /** Most spans tracked while open; beyond it new spans are not indexed (their children attach higher up). */
@@ -29,6 +29,17 @@ interface OpenSpan extends Holder {
   early?: LogRequest;
   /** The span's attributes when it was logged early, to tell whether fields were set afterwards. */
   earlyAttributes?: Attributes;
+  /**
+   * A model span with a model span inside (a framework's call wrapping the
+   * provider call, e.g. an AI SDK `embed` around its `embeddings` call, or an
+   * OpenInference LLM span around ours): not logged, so one call is one log.
+   */
+  wrapper?: boolean;
+}
+
+/** The kind of log an open span becomes (undefined for a wrapper, see {@link OpenSpan.wrapper}). */
+function kindOfNode(node: OpenSpan): LogKind | undefined {
+  return node.span && !node.wrapper ? logKindOf(node.span.name, node.span.attributes) : undefined;
 }
 
 /** Attributes whose change after an early log still reaches Humanloop (through the completing `PATCH`). */
@@ -73,7 +84,9 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
   onStart(span: SdkSpan, parentContext: Context): void {
     try {
       const session = getSession(parentContext);
-      if (session && span.attributes[Humanloop.SESSION_ID] === undefined) span.setAttributes(sessionAttributes(session));
+      if (session && span.attributes[Humanloop.SESSION_ID] === undefined) {
+        span.setAttributes(sessionAttributes(session, span.attributes[GenAI.CONVERSATION_ID] === undefined && isGenAISpan(span.attributes)));
+      }
       if (!this.delivery.queue) return;
       if (this.open.size >= MAX_OPEN_SPANS) {
         if (this.untracked++ === 0) diag.warn(`humanloop-otel: more than ${MAX_OPEN_SPANS} spans open; new ones are not indexed`);
@@ -85,7 +98,11 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
       if (parentContextOfSpan && !parentContextOfSpan.isRemote) {
         const parentRef = referenceIdOf(parentContextOfSpan);
         parent = this.open.get(parentRef);
-        if (parent) ancestorRef = parent.span && logKindOf(parent.span.name, parent.span.attributes) ? parentRef : parent.ancestorRef;
+        if (parent) {
+          const parentKind = kindOfNode(parent);
+          if (parentKind === "model" && !parent.early && logKindOf(span.name, span.attributes) === "model") parent.wrapper = true;
+          ancestorRef = parentKind && !parent.wrapper ? parentRef : parent.ancestorRef;
+        }
         else if (this.delivery.queue.logIds.get(parentRef)) ancestorRef = parentRef;
       }
       if (parent) parent.openChildren++;
@@ -110,12 +127,13 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
     try {
       const ref = referenceIdOf(span.spanContext());
       const node = this.open.get(ref);
-      const kind = logKindOf(span.name, span.attributes);
+      const kind = node?.wrapper ? undefined : logKindOf(span.name, span.attributes);
       let held: LogRequest[] = [];
       if (node) {
         this.ended(node);
         held = this.held.take(node);
       }
+      if (node?.wrapper) return this.unwrap(node, held);
       if (!kind) return this.deliver(held, node?.ancestorRef);
       if (node?.early) {
         this.complete(span, kind, node);
@@ -172,7 +190,7 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
   private logEarly(node: OpenSpan): void {
     const queue = this.delivery.queue!;
     if (node.span && !node.early) {
-      const kind = logKindOf(node.span.name, node.span.attributes);
+      const kind = kindOfNode(node);
       if (kind) {
         const ancestor = node.ancestorRef === undefined ? undefined : this.open.get(node.ancestorRef);
         if (ancestor) this.logEarly(ancestor);
@@ -182,6 +200,17 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
       }
     }
     for (const log of this.held.take(node)) queue.enqueueLog(log);
+  }
+
+  /** A wrapper ended: what its descendants logged before it was found to be one goes to its nearest logged ancestor. */
+  private unwrap(node: OpenSpan, held: LogRequest[]): void {
+    for (const log of held) {
+      if (log.parent_reference_id !== node.ref) continue;
+      if (node.ancestorRef) log.parent_reference_id = node.ancestorRef;
+      else delete log.parent_reference_id;
+    }
+    this.delivery.queue!.redirect(node.ref, node.ancestorRef);
+    this.deliver(held, node.ancestorRef);
   }
 
   /** Logs every open span that ended spans wait for (a flush asks for delivery now). */

@@ -4,6 +4,7 @@ import { rememberResultSpan } from "../../src/core/log-ref-registry.js";
 import { isTracingSuppressed, suppressTracing } from "../../src/core/otel-sdk.js";
 import { CallSpan, isForeignWrapper, snapshotRequest, traceApiPromise, traceStream } from "../shared/index.js";
 import { isObject, type Endpoint, type Json, type StreamAccumulator } from "./common.js";
+import { parentContext } from "../../src/core/parent-context.js";
 
 /** What a patched method needs from the instrumentation that installed it. */
 export interface CreateTracer {
@@ -76,7 +77,7 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
     let span: Span | undefined;
     try {
       capture = tracer.captureContent();
-      span = startSpan(tracer, endpoint, body, clientInfo(this), ctx);
+      span = startSpan(tracer, endpoint, body, clientInfo(this), parentContext(ctx));
       recording = span.isRecording();
       if (!recording) capture = false;
       // Content is serialized when the span ends, from the request as it was sent.

@@ -1,5 +1,6 @@
 import { diag, SpanStatusCode, type Span } from "@opentelemetry/api";
 import { Semconv } from "../../src/core/attributes.js";
+import { recordCallMetrics } from "./metrics.js";
 
 /** How a traced provider call finished without an error. */
 export type CallEnding =
@@ -172,7 +173,7 @@ export class CallSpan {
     } catch (err) {
       diag.error("humanloop-otel: failed to record the end of a provider call", err);
     }
-    this.span.end();
+    this.#end();
   }
 
   /** Ends the span with status ERROR, `error.type` and the exception recorded (no-op when already ended). */
@@ -186,7 +187,13 @@ export class CallSpan {
     } catch (err) {
       diag.error("humanloop-otel: failed to record a provider error", err);
     }
+    this.#end();
+  }
+
+  /** Ends the span, then records the call's GenAI metrics from it. */
+  #end(): void {
     this.span.end();
+    recordCallMetrics(this.span);
   }
 }
 

@@ -57,6 +57,37 @@ export const GenAI = {
   OPENAI_RESPONSE_SYSTEM_FINGERPRINT: "openai.response.system_fingerprint",
 } as const;
 
+/**
+ * OpenInference keys (Arize's conventions, used by the `@arizeai/openinference-*`
+ * instrumentations and the span processors built on them), read by the
+ * Humanloop mapping. Messages are flattened:
+ * `llm.input_messages.{i}.message.role|content|tool_call_id`,
+ * `...message.tool_calls.{j}.tool_call.id|function.name|function.arguments`,
+ * `...message.contents.{k}.message_content.type|text|image.image.url`.
+ */
+export const OpenInference = {
+  SPAN_KIND: "openinference.span.kind",
+  LLM_MODEL_NAME: "llm.model_name",
+  LLM_PROVIDER: "llm.provider",
+  LLM_SYSTEM: "llm.system",
+  LLM_INVOCATION_PARAMETERS: "llm.invocation_parameters",
+  LLM_INPUT_MESSAGES: "llm.input_messages",
+  LLM_OUTPUT_MESSAGES: "llm.output_messages",
+  LLM_TOOLS: "llm.tools",
+  LLM_FINISH_REASON: "llm.finish_reason",
+  LLM_TOKEN_COUNT_PROMPT: "llm.token_count.prompt",
+  LLM_TOKEN_COUNT_COMPLETION: "llm.token_count.completion",
+  LLM_TOKEN_COUNT_CACHE_READ: "llm.token_count.prompt_details.cache_read",
+  LLM_TOKEN_COUNT_CACHE_WRITE: "llm.token_count.prompt_details.cache_write",
+  LLM_TOKEN_COUNT_REASONING: "llm.token_count.completion_details.reasoning",
+  EMBEDDING_MODEL_NAME: "embedding.model_name",
+  INPUT_VALUE: "input.value",
+  OUTPUT_VALUE: "output.value",
+  TOOL_NAME: "tool.name",
+  AGENT_NAME: "agent.name",
+  SESSION_ID: "session.id",
+} as const;
+
 /** General semantic-convention keys used on LLM spans. */
 export const Semconv = {
   SERVER_ADDRESS: "server.address",

@@ -24,3 +24,12 @@ export { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 export { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 export { registerInstrumentations } from "@opentelemetry/instrumentation";
 export type { Instrumentation } from "@opentelemetry/instrumentation";
+export { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality } from "@opentelemetry/sdk-metrics";
+export type { MetricReader, PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
+export { LoggerProvider } from "@opentelemetry/sdk-logs";
+export type { LogRecordProcessor, ReadWriteLogRecord } from "@opentelemetry/sdk-logs";
+
+/** The OTLP/HTTP metric exporter's module, loaded only when metrics are to be exported over OTLP. */
+export function loadOTLPMetricExporter(): Promise<typeof import("@opentelemetry/exporter-metrics-otlp-http")> {
+  return import("@opentelemetry/exporter-metrics-otlp-http");
+}

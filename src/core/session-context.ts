@@ -1,10 +1,12 @@
 import { context as otelContext, type Attributes, type Context } from "@opentelemetry/api";
-import { Humanloop } from "./attributes.js";
+import { GenAI, Humanloop } from "./attributes.js";
 
 /** The session that `session()` puts in context; every log made inside carries it. */
 export interface SessionContext {
   /** Becomes the log's `session_reference_id`. */
   id: string;
+  /** True when the app gave the id (it is then also `gen_ai.conversation.id`); false for a generated one. */
+  idGiven?: boolean;
   name?: string;
   /** Project for the logs made inside the session. */
   project?: string;
@@ -25,9 +27,14 @@ export function withSession(ctx: Context, session: SessionContext): Context {
   return ctx.setValue(SESSION_KEY, session);
 }
 
-/** The span attributes that carry a session to the exporter and to other backends. */
-export function sessionAttributes(session: SessionContext): Attributes {
+/**
+ * The span attributes that carry a session to the exporter and to other
+ * backends. On a GenAI span (`genAI`), an id the app gave is also
+ * `gen_ai.conversation.id`, unless the span already names its conversation.
+ */
+export function sessionAttributes(session: SessionContext, genAI = false): Attributes {
   const attrs: Attributes = { [Humanloop.SESSION_ID]: session.id };
+  if (genAI && session.idGiven) attrs[GenAI.CONVERSATION_ID] = session.id;
   if (session.name !== undefined) attrs[Humanloop.SESSION_NAME] = session.name;
   if (session.project !== undefined) attrs[Humanloop.PROJECT] = session.project;
   if (session.userId !== undefined) attrs[Humanloop.USER_ID] = session.userId;

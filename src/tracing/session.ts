@@ -75,7 +75,8 @@ function checkSessionOptions(idOrOptions: unknown, decorating: boolean, where: s
 
 function sessionFrom(options: SessionDecoratorOptions, self: unknown, args: unknown[]): SessionContext {
   const id = typeof options.id === "function" ? options.id.apply(self, args) : options.id;
-  const s: SessionContext = { id: id === undefined || id === "" ? randomUUID() : String(id) };
+  const given = id !== undefined && id !== "";
+  const s: SessionContext = given ? { id: String(id), idGiven: true } : { id: randomUUID() };
   if (options.name !== undefined) s.name = options.name;
   if (options.project !== undefined) s.project = options.project;
   if (options.userId !== undefined) s.userId = options.userId;

@@ -8,6 +8,7 @@ import { toJsonText } from "../core/serialize.js";
 import { getSession, sessionAttributes } from "../core/session-context.js";
 import { settle, TracedCall } from "./traced-call.js";
 import { TRACER_NAME, TRACER_VERSION } from "../core/tracer-name.js";
+import { parentContext } from "../core/parent-context.js";
 
 /** Options of {@link traced}. */
 export interface TracedOptions {
@@ -113,7 +114,7 @@ function startCall(
   captureInput: boolean,
   captureOutput: boolean,
 ): TracedCall {
-  const parent = otelContext.active();
+  const parent = parentContext();
   const session = getSession(parent);
   // A traced span's explicit project wins over the session's.
   const attributes = session ? { ...sessionAttributes(session), ...staticAttributes } : staticAttributes;

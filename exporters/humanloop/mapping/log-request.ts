@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
-import { GenAI, Humanloop, Semconv } from "../../../src/core/attributes.js";
+import { GenAI, Humanloop, OpenInference, Semconv } from "../../../src/core/attributes.js";
 import { hrTimeToMilliseconds, type ReadableSpan } from "../../../src/core/otel-sdk.js";
 import { referenceIdOf } from "../../../src/core/reference.js";
 import type { LogKind } from "../span-filter.js";
@@ -8,6 +8,7 @@ import { asText, countAttr, isRecord, jsonAttr, numberAttr, objectAttr, stringAt
 import { fromFlattened, fromGenAIMessages, fromVercelMessages, outputTextOf, systemMessage, vercelOutputMessage } from "./messages.js";
 import { fastTextMessages } from "./fast-messages.js";
 import { modelConfigOf } from "./model-config.js";
+import { openInferenceInputs, openInferenceMessages, openInferenceOutput } from "./openinference.js";
 
 /**
  * Span -> `LogRequest`, as pure functions. Embedding calls become model logs
@@ -91,6 +92,18 @@ function feedbackOf(attributes: Attributes): LogFeedback[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
+/** Token counts, by convention: GenAI semconv first, then the Vercel AI SDK's `ai.usage.*`, then OpenInference. */
+const INPUT_TOKEN_KEYS = [GenAI.USAGE_INPUT_TOKENS, GenAI.USAGE_PROMPT_TOKENS, "ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens", OpenInference.LLM_TOKEN_COUNT_PROMPT];
+const OUTPUT_TOKEN_KEYS = [GenAI.USAGE_OUTPUT_TOKENS, GenAI.USAGE_COMPLETION_TOKENS, "ai.usage.outputTokens", "ai.usage.completionTokens", OpenInference.LLM_TOKEN_COUNT_COMPLETION];
+const CACHE_READ_KEYS = [GenAI.USAGE_CACHE_READ_INPUT_TOKENS, "ai.usage.inputTokenDetails.cacheReadTokens", "ai.usage.cachedInputTokens", OpenInference.LLM_TOKEN_COUNT_CACHE_READ];
+const CACHE_WRITE_KEYS = [GenAI.USAGE_CACHE_CREATION_INPUT_TOKENS, "ai.usage.inputTokenDetails.cacheWriteTokens", OpenInference.LLM_TOKEN_COUNT_CACHE_WRITE];
+const REASONING_KEYS = [GenAI.USAGE_REASONING_OUTPUT_TOKENS, "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens", OpenInference.LLM_TOKEN_COUNT_REASONING];
+
+/** Other conventions write 0 for "none"; our own spans write these counts only when the provider reported them. */
+function nonZero(n: number | undefined): number | undefined {
+  return n === 0 ? undefined : n;
+}
+
 function metadataOf(attributes: Attributes, kind: LogKind): Record<string, unknown> {
   const metadata: Record<string, unknown> = { ...objectAttr(attributes, Humanloop.SESSION_METADATA) };
   const put = (name: string, value: unknown) => {
@@ -100,13 +113,13 @@ function metadataOf(attributes: Attributes, kind: LogKind): Record<string, unkno
   put("session_name", stringAttr(attributes, Humanloop.SESSION_NAME));
   put("conversation_id", stringAttr(attributes, GenAI.CONVERSATION_ID));
   if (kind === "model") {
-    put("finish_reasons", attributes[GenAI.RESPONSE_FINISH_REASONS] ?? attributes["ai.response.finishReason"]);
+    put("finish_reasons", attributes[GenAI.RESPONSE_FINISH_REASONS] ?? attributes["ai.response.finishReason"] ?? attributes[OpenInference.LLM_FINISH_REASON]);
     put("response_id", stringAttr(attributes, GenAI.RESPONSE_ID) ?? stringAttr(attributes, "ai.response.id"));
     const responseModel = stringAttr(attributes, GenAI.RESPONSE_MODEL);
     if (responseModel !== stringAttr(attributes, GenAI.REQUEST_MODEL)) put("response_model", responseModel);
-    put("cache_read_input_tokens", countAttr(attributes, GenAI.USAGE_CACHE_READ_INPUT_TOKENS));
-    put("cache_creation_input_tokens", countAttr(attributes, GenAI.USAGE_CACHE_CREATION_INPUT_TOKENS));
-    put("reasoning_output_tokens", countAttr(attributes, GenAI.USAGE_REASONING_OUTPUT_TOKENS));
+    put("cache_read_input_tokens", nonZero(countAttr(attributes, ...CACHE_READ_KEYS)));
+    put("cache_creation_input_tokens", nonZero(countAttr(attributes, ...CACHE_WRITE_KEYS)));
+    put("reasoning_output_tokens", nonZero(countAttr(attributes, ...REASONING_KEYS)));
     put("time_to_first_chunk", numberAttr(attributes, GenAI.RESPONSE_TIME_TO_FIRST_CHUNK));
     put("system_fingerprint", stringAttr(attributes, GenAI.OPENAI_RESPONSE_SYSTEM_FINGERPRINT));
     put("service_tier", stringAttr(attributes, GenAI.OPENAI_RESPONSE_SERVICE_TIER));
@@ -128,6 +141,7 @@ function inputMessagesOf(attributes: Attributes): ChatMessage[] {
   let messages = genAIMessagesOf(attributes, GenAI.INPUT_MESSAGES);
   if (messages.length === 0) messages = fromFlattened(attributes, "gen_ai.prompt");
   if (messages.length === 0) messages = fromVercelMessages(jsonAttr(attributes, "ai.prompt.messages"));
+  if (messages.length === 0) messages = openInferenceMessages(attributes, OpenInference.LLM_INPUT_MESSAGES);
   const system = systemMessage(attributes);
   if (system && messages[0]?.role !== "system") messages.unshift(system);
   return messages;
@@ -135,18 +149,57 @@ function inputMessagesOf(attributes: Attributes): ChatMessage[] {
 
 function outputMessageOf(attributes: Attributes): ChatMessage | undefined {
   const fromSemconv = genAIMessagesOf(attributes, GenAI.OUTPUT_MESSAGES).find((m) => m.role === "assistant");
-  return fromSemconv ?? fromFlattened(attributes, "gen_ai.completion")[0] ?? vercelOutputMessage(attributes);
+  return fromSemconv ?? fromFlattened(attributes, "gen_ai.completion")[0] ?? vercelOutputMessage(attributes) ?? openInferenceOutput(attributes);
 }
 
 function toolInputs(attributes: Attributes): Record<string, unknown> | undefined {
-  const raw = jsonAttr(attributes, Humanloop.INPUTS) ?? jsonAttr(attributes, "gen_ai.tool.call.arguments");
-  if (raw === undefined) return undefined;
-  return isRecord(raw) ? raw : { value: raw };
+  const raw =
+    jsonAttr(attributes, Humanloop.INPUTS) ??
+    jsonAttr(attributes, "gen_ai.tool.call.arguments") ??
+    jsonAttr(attributes, "ai.toolCall.args") ??
+    jsonAttr(attributes, "ai.prompt");
+  if (raw !== undefined) return isRecord(raw) ? raw : { value: raw };
+  if (attributes[GenAI.INPUT_MESSAGES] !== undefined) {
+    const messages = inputMessagesOf(attributes);
+    return messages.length > 0 ? { messages } : undefined;
+  }
+  return openInferenceInputs(attributes);
 }
 
 function toolOutput(attributes: Attributes): string | undefined {
-  const raw = attributes[Humanloop.OUTPUT] ?? attributes["gen_ai.tool.call.result"];
-  return raw === undefined ? undefined : asText(raw);
+  const raw =
+    attributes[Humanloop.OUTPUT] ??
+    attributes["gen_ai.tool.call.result"] ??
+    attributes["ai.toolCall.result"] ??
+    attributes["ai.response.text"] ??
+    attributes["ai.response.object"] ??
+    attributes[OpenInference.OUTPUT_VALUE];
+  if (raw !== undefined) return asText(raw);
+  // An agent step in the GenAI conventions (`invoke_agent`) carries its answer as output messages.
+  const message = genAIMessagesOf(attributes, GenAI.OUTPUT_MESSAGES).find((m) => m.role === "assistant");
+  return message ? outputTextOf(message) : undefined;
+}
+
+/** The name of a tool log: the tool's or agent's name in any convention, else the span's name. */
+function toolNameOf(name: string, attributes: Attributes): string {
+  return (
+    stringAttr(attributes, GenAI.TOOL_NAME) ??
+    stringAttr(attributes, GenAI.AGENT_NAME) ??
+    stringAttr(attributes, "ai.toolCall.name") ??
+    stringAttr(attributes, "ai.telemetry.functionId") ??
+    stringAttr(attributes, OpenInference.TOOL_NAME) ??
+    stringAttr(attributes, OpenInference.AGENT_NAME) ??
+    name
+  );
+}
+
+/** The step kind kept in a tool log's `config.other.kind`. */
+function stepKindOf(attributes: Attributes): string | undefined {
+  const own = stringAttr(attributes, Humanloop.KIND) ?? stringAttr(attributes, GenAI.OPERATION_NAME);
+  if (own) return own;
+  const vercel = stringAttr(attributes, "ai.operationId");
+  if (vercel) return vercel === "ai.toolCall" ? "execute_tool" : "invoke_agent";
+  return stringAttr(attributes, OpenInference.SPAN_KIND)?.toLowerCase();
 }
 
 /**
@@ -163,7 +216,7 @@ export function toLogRequest(span: MappableSpan, kind: LogKind, link: LogLink, d
     config:
       kind === "model"
         ? modelConfigOf(attributes)
-        : { type: "tool", name: stringAttr(attributes, GenAI.TOOL_NAME) ?? stringAttr(attributes, GenAI.AGENT_NAME) ?? span.name },
+        : { type: "tool", name: toolNameOf(span.name, attributes) },
   };
   // An invalid start time (e.g. `startTime: new Date(NaN)`) has no RFC 3339 text; created_at is optional.
   const startMs = hrTimeToMilliseconds(span.startTime);
@@ -180,12 +233,12 @@ export function toLogRequest(span: MappableSpan, kind: LogKind, link: LogLink, d
   if (kind === "model") {
     const messages = inputMessagesOf(attributes);
     if (messages.length > 0) log.messages = messages;
-    const promptTokens = countAttr(attributes, GenAI.USAGE_INPUT_TOKENS, GenAI.USAGE_PROMPT_TOKENS, "ai.usage.inputTokens", "ai.usage.promptTokens");
+    const promptTokens = countAttr(attributes, ...INPUT_TOKEN_KEYS);
     if (promptTokens !== undefined) log.prompt_tokens = promptTokens;
-    const outputTokens = countAttr(attributes, GenAI.USAGE_OUTPUT_TOKENS, GenAI.USAGE_COMPLETION_TOKENS, "ai.usage.outputTokens", "ai.usage.completionTokens");
+    const outputTokens = countAttr(attributes, ...OUTPUT_TOKEN_KEYS);
     if (outputTokens !== undefined) log.output_tokens = outputTokens;
   } else {
-    const humanloopKind = stringAttr(attributes, Humanloop.KIND) ?? stringAttr(attributes, GenAI.OPERATION_NAME);
+    const humanloopKind = stepKindOf(attributes);
     if (humanloopKind) log.config.other = { kind: humanloopKind };
     const inputs = toolInputs(attributes);
     if (inputs) log.inputs = inputs;

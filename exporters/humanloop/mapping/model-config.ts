@@ -1,7 +1,8 @@
 import type { Attributes } from "@opentelemetry/api";
-import { GenAI, Humanloop } from "../../../src/core/attributes.js";
+import { GenAI, Humanloop, OpenInference } from "../../../src/core/attributes.js";
 import type { ModelConfig, ModelProvider, ToolFunction } from "../types.js";
 import { isRecord, jsonAttr, numberAttr, objectAttr, stringAttr } from "./json.js";
+import { isOpenInference, openInferenceConfig } from "./openinference.js";
 
 /**
  * The model `config` of an LLM log.
@@ -42,7 +43,13 @@ const FAMILIES: [RegExp, ModelProvider][] = [
 
 /** Raw provider name found on the span, if any. */
 export function rawProviderOf(attributes: Attributes): string | undefined {
-  return stringAttr(attributes, GenAI.PROVIDER_NAME) ?? stringAttr(attributes, GenAI.SYSTEM) ?? stringAttr(attributes, "ai.model.provider");
+  return (
+    stringAttr(attributes, GenAI.PROVIDER_NAME) ??
+    stringAttr(attributes, GenAI.SYSTEM) ??
+    stringAttr(attributes, "ai.model.provider") ??
+    stringAttr(attributes, OpenInference.LLM_PROVIDER) ??
+    stringAttr(attributes, OpenInference.LLM_SYSTEM)
+  );
 }
 
 /** What {@link mapProvider} found. */
@@ -112,12 +119,22 @@ function toolsOf(attributes: Attributes): ToolFunction[] | undefined {
   return tools.length > 0 ? tools : undefined;
 }
 
+/** The GenAI operation of a Vercel AI SDK `ai.*.do*` span, which names none. */
+function vercelOperation(attributes: Attributes): string | undefined {
+  const id = stringAttr(attributes, "ai.operationId");
+  if (id === undefined) return undefined;
+  if (id.endsWith(".doEmbed")) return "embeddings";
+  return id.endsWith(".doGenerate") || id.endsWith(".doStream") ? "chat" : undefined;
+}
+
 /** The model name of an LLM span. */
 export function modelOf(attributes: Attributes): string {
   return (
     stringAttr(attributes, GenAI.REQUEST_MODEL) ??
     stringAttr(attributes, GenAI.RESPONSE_MODEL) ??
     stringAttr(attributes, "ai.model.id") ??
+    stringAttr(attributes, OpenInference.LLM_MODEL_NAME) ??
+    stringAttr(attributes, OpenInference.EMBEDDING_MODEL_NAME) ??
     "unknown"
   );
 }
@@ -132,7 +149,7 @@ export function modelConfigOf(attributes: Attributes): ModelConfig {
   if (provider.platform) other.platform = provider.platform;
   if (provider.unmapped) other.provider = provider.unmapped;
 
-  const operation = stringAttr(attributes, GenAI.OPERATION_NAME);
+  const operation = stringAttr(attributes, GenAI.OPERATION_NAME) ?? vercelOperation(attributes);
   const endpoint = endpointOf(operation);
   if (endpoint) config.endpoint = endpoint;
   else if (operation) other.operation = operation;
@@ -160,6 +177,7 @@ export function modelConfigOf(attributes: Attributes): ModelConfig {
 
   const tools = toolsOf(attributes);
   if (tools) config.tools = tools;
+  if (isOpenInference(attributes)) openInferenceConfig(attributes, config, other);
   Object.assign(other, objectAttr(attributes, Humanloop.CONFIG_OTHER));
   if (Object.keys(other).length > 0) config.other = other;
   return config;
