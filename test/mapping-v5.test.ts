@@ -1,7 +1,7 @@
 import { SpanStatusCode } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { toLogRequest } from "../exporters/humanloop/mapping/log-request.js";
-import { fileName, promptKernelOf, toEvaluatorLog, toV5Create, v5Completion, v5FlowCompletion, v5KindOf } from "../exporters/humanloop/v5/mapping.js";
+import { fileName, promptKernelOf, toEvaluatorLog, toV5Create, v5Completion, v5FlowCompletion, v5KindOf } from "../exporters/humanloop/mapping/v5-log.js";
 import { validateV5Body } from "../server/v5/rules.js";
 import { mappableSpan, TRACE } from "./mapping-helpers.js";
 

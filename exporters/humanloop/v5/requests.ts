@@ -5,7 +5,7 @@ import type { CreateItem } from "../queue-items.js";
 import type { DeliveryReport } from "../report.js";
 import { describeFailure, type BatchOutcome, type LogRequests } from "../requests.js";
 import type { FeedbackBody, LogCompletion, LogRequest } from "../types.js";
-import { toEvaluatorLog, toV5Create, v5Completion } from "./mapping.js";
+import { toEvaluatorLog, toV5Create, v5Completion } from "../mapping/v5-log.js";
 import type { V5Create, V5LogKind } from "./types.js";
 
 /**

@@ -25,7 +25,7 @@
  */
 import { parseReferenceId } from "../../../src/core/reference.js";
 import type { FeedbackBody, LogCompletion, LogRequest, ModelConfig, ToolFunction } from "../types.js";
-import type { V5Completion, V5Create, V5EvaluatorLog, V5FunctionTool, V5PromptKernel } from "./types.js";
+import type { V5Completion, V5Create, V5EvaluatorLog, V5FunctionTool, V5PromptKernel } from "../v5/types.js";
 
 /** Metadata key for the `session()` id a v5 log was made in. */
 export const SESSION_ID_KEY = "session_id";
