@@ -3,7 +3,7 @@ import { diag, SpanStatusCode, type Span } from "@opentelemetry/api";
 import { BatchSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
 import { HumanloopSpanExporter, HumanloopSpanProcessor, type HumanloopExporterOptions } from "../exporters/humanloop/index.js";
 import { Humanloop } from "../src/core/attributes.js";
-import { FAST, llm, refOf, startChild } from "./exporter-helpers.js";
+import { captureDiag, FAST, llm, refOf, startChild } from "./exporter-helpers.js";
 import { V5WireServer, type V5Faults } from "./fixtures/v5-wire-server.js";
 
 const servers: V5WireServer[] = [];
@@ -70,6 +70,45 @@ describe("the exporter on Humanloop v5", () => {
     expect(s.logs.get(refOf(agent))).toMatchObject({ log_status: "complete", body: { error: "boom" } });
     expect(s.rejected).toEqual([]);
     await processor.shutdown();
+  });
+
+  it("completes an early Tool log with PATCH /tools/{tool id}/log/{log id}", async () => {
+    const s = await v5Server();
+    const { processor, tracer } = v5Processor(s, { earlyLogAfterMillis: 0 });
+    const search = startChild(tracer, "search", undefined, step("tool"));
+    startChild(tracer, "chat", search, llm()).end();
+    await processor.forceFlush();
+    search.setAttribute(Humanloop.OUTPUT, "found");
+    search.end();
+    await processor.forceFlush();
+    const log = s.logs.get(refOf(search))!;
+    expect(log).toMatchObject({ kind: "tool", body: { output: "found" } });
+    expect(log.patches).toEqual([{ output: "found", end_time: expect.any(String) }]);
+    expect(s.rejected).toEqual([]);
+    await processor.shutdown();
+  });
+
+  it("sends a log whose parent's trace is already complete without the link, saying why", async () => {
+    const s = await v5Server();
+    const lines = captureDiag();
+    const exporter = new HumanloopSpanExporter({ apiKey: s.apiKey, baseUrl: s.url, apiVersion: "v5", project: "test", ...FAST });
+    const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 5 })] });
+    const tracer = provider.getTracer("test");
+    const flow = startChild(tracer, "flow", undefined, step("workflow"));
+    const straggler = startChild(tracer, "chat", flow, llm());
+    flow.end();
+    await provider.forceFlush();
+    await exporter.forceFlush();
+    expect(s.logs.get(refOf(flow))?.log_status).toBe("complete");
+    straggler.end(); // ends after its parent's trace was completed
+    await provider.forceFlush();
+    await exporter.forceFlush();
+    const log = s.logs.get(refOf(straggler))!;
+    expect(log.trace_parent_id).toBeUndefined();
+    expect(log.body.metadata).toMatchObject({ "humanloop_otel.parent_unlinked_reason": expect.stringContaining("trace_complete") });
+    expect(exporter.stats).toMatchObject({ unlinked: 1, failed: 0 });
+    expect(lines.some((l) => l.includes("without its parent link"))).toBe(true);
+    await provider.shutdown();
   });
 
   it("works behind a BatchSpanProcessor (children exported before their parents)", async () => {
