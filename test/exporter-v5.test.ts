@@ -5,6 +5,7 @@ import { HumanloopSpanExporter, HumanloopSpanProcessor, type HumanloopExporterOp
 import { Humanloop } from "../src/core/attributes.js";
 import { captureDiag, FAST, llm, refOf, startChild } from "./exporter-helpers.js";
 import { V5WireServer, type V5Faults } from "./fixtures/v5-wire-server.js";
+import { resolveConnection, sendFeedbackDirect } from "../src/feedback/feedback-direct.js";
 
 const servers: V5WireServer[] = [];
 afterEach(async () => {
@@ -145,6 +146,20 @@ describe("the exporter on Humanloop v5", () => {
     ]);
     expect(await processor.logIdOf(refOf(chat), 1000)).toBe(refOf(chat));
     await processor.shutdown();
+  });
+
+  it("sends feedback for another process's log straight to POST /evaluators/log (the reference is its id)", async () => {
+    const s = await v5Server();
+    const { processor, tracer } = v5Processor(s);
+    const chat = startChild(tracer, "chat", undefined, llm());
+    chat.end();
+    await processor.shutdown();
+    const connection = resolveConnection(undefined, { HUMANLOOP_API_KEY: s.apiKey, HUMANLOOP_BASE_URL: s.url.replace(/v5$/, "v4"), HUMANLOOP_API_VERSION: "v5" })!;
+    expect(connection.baseUrl).toBe(s.url);
+    await sendFeedbackDirect(connection, refOf(chat), { type: "rating", value: "bad" }, 5_000);
+    expect(s.judgments).toEqual([{ parent_id: refOf(chat), path: "rating", judgment: "bad" }]);
+    captureDiag();
+    await expect(sendFeedbackDirect(connection, "nope", { type: "rating", value: "good" }, 5_000)).rejects.toThrow(/HTTP 404/);
   });
 
   it("delivers 10,000 spans in 1,000 traces exactly once through 5xx, 429 and store-then-reset, with complete Flow trees", async () => {
