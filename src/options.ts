@@ -95,6 +95,7 @@ const REGISTER_KEYS = [
 // Every HumanloopExporterOptions key; the type below fails to compile when the exporter adds one not listed here.
 const HUMANLOOP_KEYS = [
   "apiKey",
+  "apiVersion",
   "baseUrl",
   "project",
   "source",

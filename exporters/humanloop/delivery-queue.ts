@@ -4,9 +4,10 @@ import type { ResolvedExporterOptions } from "./options.js";
 import { ParkingLot } from "./parking.js";
 import { ReadyLogs } from "./ready-logs.js";
 import { Settlement } from "./settlement.js";
-import type { CreateItem, DeliveryStats, Item } from "./queue-items.js";
+import { CompletionGate } from "./completion-gate.js";
+import type { CompleteItem, CreateItem, DeliveryStats, Item } from "./queue-items.js";
 import type { DeliveryReport } from "./report.js";
-import type { HumanloopRequests } from "./requests.js";
+import type { LogRequests } from "./requests.js";
 import type { FeedbackBody, LogCompletion, LogRequest } from "./types.js";
 import { keepAliveUntilSettled } from "../../src/core/process-exit.js";
 
@@ -22,7 +23,8 @@ const DROPPED = "dropped: the delivery queue was full or shut down";
  * none with the reason in its metadata. Rare (a parent that is not logged
  * or failed), so the text is parsed and written again.
  */
-function relink(item: CreateItem, parent: string | undefined, unlinkedReason: string | undefined): void {
+function relink(item: CreateItem, parent: string | undefined, unlinkedReason: string | undefined, gate?: CompletionGate): void {
+  gate?.leave(item);
   const log = JSON.parse(item.json) as LogRequest;
   if (parent === undefined) delete log.parent_reference_id;
   else log.parent_reference_id = parent;
@@ -31,6 +33,7 @@ function relink(item: CreateItem, parent: string | undefined, unlinkedReason: st
   item.bytes = undefined;
   if (parent === undefined) delete item.parent;
   else item.parent = parent;
+  gate?.enter(item);
 }
 
 /**
@@ -60,14 +63,24 @@ export class DeliveryQueue {
   private closed = false;
   /** Set while a batch's answer is read: the logs it releases are pumped together afterwards. */
   private pumpDeferred = false;
+  /** v5: completions wait for their log's children (undefined for v4). */
+  private readonly gate: CompletionGate | undefined;
+  private readonly maxBatchSize: number;
 
   constructor(
     private readonly options: ResolvedExporterOptions,
-    private readonly requests: HumanloopRequests,
+    private readonly requests: LogRequests,
     private readonly report: DeliveryReport,
   ) {
     this.logIds = new LogIdRegistry(options.maxRememberedLogs);
-    this.settlement = new Settlement(this.logIds, report);
+    this.maxBatchSize = Math.min(options.maxBatchSize, requests.maxBatchSize);
+    if (requests.completionsWaitForChildren) {
+      this.gate = new CompletionGate((item) => {
+        this.makeReady(item);
+        this.pump();
+      });
+    }
+    this.settlement = new Settlement(this.logIds, report, this.gate && ((item) => this.gate!.leave(item)));
     this.parking = new ParkingLot(
       this.logIds,
       options.parentWaitMillis,
@@ -103,8 +116,11 @@ export class DeliveryQueue {
     return this.closed || this.settlement.size >= this.options.maxQueueSize;
   }
 
-  /** Queues a log creation; it is sent once its parent (if any) is confirmed. Returns false when dropped. */
-  enqueueLog(log: LogRequest): boolean {
+  /**
+   * Queues a log creation; it is sent once its parent (if any) is confirmed.
+   * `open`: the span has not ended, a completion follows. Returns false when dropped.
+   */
+  enqueueLog(log: LogRequest, open = false): boolean {
     const epoch = this.admit("log");
     if (epoch === undefined) {
       this.logIds.fail(log.reference_id, DROPPED);
@@ -113,6 +129,11 @@ export class DeliveryQueue {
     this.logIds.markPending(log.reference_id);
     const item: CreateItem = { kind: "create", ref: log.reference_id, json: JSON.stringify(log), epoch };
     if (log.parent_reference_id !== undefined) item.parent = log.parent_reference_id;
+    if (open) {
+      item.open = true;
+      this.gate?.noteOpen(item.ref, item.parent);
+    }
+    this.gate?.enter(item);
     this.route(item, item.parent);
     this.pump();
     return true;
@@ -122,7 +143,11 @@ export class DeliveryQueue {
   enqueueCompletion(ref: string, body: LogCompletion): boolean {
     const epoch = this.admit("completion");
     if (epoch === undefined) return false;
-    this.route({ kind: "complete", ref, body, epoch }, ref);
+    const item: CompleteItem = { kind: "complete", ref, body, epoch };
+    const parent = this.gate?.takeOpenParent(ref);
+    if (parent !== undefined) item.parent = parent;
+    this.gate?.enter(item);
+    this.route(item, ref);
     this.pump();
     return true;
   }
@@ -167,7 +192,7 @@ export class DeliveryQueue {
     this.closed = true;
     this.abort.abort();
     clearTimeout(this.batchTimer);
-    const left = [...this.readyLogs.clear(), ...this.readyOther, ...this.parking.takeAll(), ...[...this.inflight].flat()];
+    const left = [...this.readyLogs.clear(), ...this.readyOther, ...this.parking.takeAll(), ...[...this.inflight].flat(), ...(this.gate?.takeAll() ?? [])];
     this.readyOther = [];
     this.inflight.clear();
     this.settlement.giveUpAll(left, "shutdown before delivery");
@@ -186,7 +211,7 @@ export class DeliveryQueue {
         this.settlement.giveUp(item, `${from} is not a logged span`);
         continue;
       }
-      relink(item, to, undefined);
+      relink(item, to, undefined, this.gate);
       this.route(item, to);
     }
     this.pump();
@@ -212,7 +237,7 @@ export class DeliveryQueue {
 
   private dependencyFailed(item: Item, reason: string): void {
     if (item.kind === "create") {
-      relink(item, undefined, `parent log not stored: ${reason}`);
+      relink(item, undefined, `parent log not stored: ${reason}`, this.gate);
       this.stats.unlinked++;
       return this.makeReady(item);
     }
@@ -221,6 +246,7 @@ export class DeliveryQueue {
   }
 
   private makeReady(item: Item): void {
+    if (item.kind === "complete" && this.gate?.hold(item)) return;
     item.deadline ??= Date.now() + this.options.retryDeadlineMillis;
     if (item.kind === "create") {
       item.bytes ??= Buffer.byteLength(item.json);
@@ -237,7 +263,7 @@ export class DeliveryQueue {
         continue;
       }
       if (this.readyLogs.length === 0) break;
-      const full = this.readyLogs.length >= this.options.maxBatchSize || this.readyLogs.bytes >= this.options.maxBatchBytes;
+      const full = this.readyLogs.length >= this.maxBatchSize || this.readyLogs.bytes >= this.options.maxBatchBytes;
       if (!full && !this.batchDue && !this.settlement.flushes.waiting) {
         this.batchTimer ??= setTimeout(() => {
           this.batchTimer = undefined;
@@ -247,7 +273,7 @@ export class DeliveryQueue {
         this.batchTimer.unref?.();
         break;
       }
-      const batch = this.readyLogs.takeBatch(this.options.maxBatchSize, this.options.maxBatchBytes);
+      const batch = this.readyLogs.takeBatch(this.maxBatchSize, this.options.maxBatchBytes);
       this.run(batch, this.sendLogs(batch));
     }
     if (this.readyLogs.length === 0) this.batchDue = false;
@@ -273,8 +299,10 @@ export class DeliveryQueue {
 
   private async sendLogs(logs: CreateItem[]): Promise<void> {
     const deadline = this.deadlineOf(logs);
-    const outcome = await this.requests.createLogs(logs.map((i) => i.ref), logs.map((i) => i.json!), deadline, this.abort.signal);
+    const outcome = await this.requests.createLogs(logs, deadline, this.abort.signal);
     this.stats.duplicates += outcome.duplicates;
+    this.stats.unlinked += outcome.unlinked ?? 0;
+    for (const { index, completion } of outcome.followUps ?? []) this.followUp(logs[index]!, completion);
     this.pumpDeferred = true; // children released by these confirmations share batches; run() pumps when this ends
     try {
       for (const { index, id } of outcome.confirmed) {
@@ -300,6 +328,15 @@ export class DeliveryQueue {
       this.readyLogs.unshift(retry); // back to the front: they were not stored, and their deadline still holds
       this.batchDue = true;
     }
+  }
+
+  /** Queues the completion of a confirmed log (v5: a Flow created `incomplete`), before the log settles, so its parent's completion waits for it. */
+  private followUp(log: CreateItem, body: LogCompletion): void {
+    if (log.settled || this.closed) return;
+    const item: CompleteItem = { kind: "complete", ref: log.ref, body, epoch: this.settlement.admitFollowUp(log) };
+    if (log.parent !== undefined) item.parent = log.parent;
+    this.gate?.enter(item);
+    this.route(item, log.ref);
   }
 
   private async sendOther(item: Item): Promise<void> {

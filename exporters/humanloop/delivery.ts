@@ -5,6 +5,7 @@ import { DeliveryQueue } from "./delivery-queue.js";
 import { resolveExporterOptions, type HumanloopExporterOptions, type ResolvedExporterOptions } from "./options.js";
 import { DeliveryReport } from "./report.js";
 import { HumanloopRequests } from "./requests.js";
+import { HumanloopV5Requests } from "./v5/requests.js";
 
 /** What the processor and the exporter share: resolved options and, unless disabled, the delivery queue. */
 export interface Delivery {
@@ -33,7 +34,8 @@ export function createDelivery(options: HumanloopExporterOptions | undefined, fe
     retryMaxDelayMillis: resolved.retryMaxDelayMillis,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
-  return { options: resolved, queue: new DeliveryQueue(resolved, new HumanloopRequests(client, report), report), report };
+  const requests = resolved.apiVersion === "v5" ? new HumanloopV5Requests(client, report, resolved.maxRememberedLogs) : new HumanloopRequests(client, report);
+  return { options: resolved, queue: new DeliveryQueue(resolved, requests, report), report };
 }
 
 const DISABLED = "humanloop-otel: the Humanloop exporter is disabled (no API key)";

@@ -15,6 +15,12 @@ export class FlushTracker {
     return this.epoch;
   }
 
+  /** Counts one more item in `epoch`, which still has an item outstanding (a follow-up of that item: the same flushes wait for it). */
+  trackIn(epoch: number): number {
+    this.outstanding.set(epoch, (this.outstanding.get(epoch) ?? 0) + 1);
+    return epoch;
+  }
+
   /** An item of `epoch` is settled. */
   done(epoch: number): void {
     const left = (this.outstanding.get(epoch) ?? 1) - 1;

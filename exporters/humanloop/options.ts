@@ -7,7 +7,18 @@
 export interface HumanloopExporterOptions {
   /** Humanloop API key. Env `HUMANLOOP_API_KEY`. Without one the exporter is disabled (one diag warning) and the app keeps working. */
   apiKey?: string;
-  /** API base URL including `/v4`. Env `HUMANLOOP_BASE_URL`. Default `https://api.humanloop.com/v4`. */
+  /**
+   * Which Humanloop API the logs go to. Env `HUMANLOOP_API_VERSION`. Default `"v4"`.
+   * `"v4"`: logs, sessions and feedback (`POST /logs`, batched). `"v5"`: Prompt,
+   * Tool and Flow logs in traces, feedback as evaluator judgments (one request
+   * per log, `maxConcurrentRequests` at once; see the README's "Humanloop v5").
+   */
+  apiVersion?: "v4" | "v5";
+  /**
+   * API base URL including the version (`/v4` or `/v5`). Env `HUMANLOOP_BASE_URL`.
+   * Default `https://api.humanloop.com/` + `apiVersion`. A URL ending in `/v4`
+   * or `/v5` gets the `apiVersion`'s suffix instead, so one base URL serves both.
+   */
   baseUrl?: string;
   /** Project for logs whose span names none (`humanloop.project`). Env `HUMANLOOP_PROJECT`. Default: the resource's `service.name`, else `"default"`. */
   project?: string;
@@ -55,6 +66,7 @@ export interface HumanloopExporterOptions {
 /** Options with every value resolved. */
 export interface ResolvedExporterOptions {
   apiKey: string | undefined;
+  apiVersion: "v4" | "v5";
   baseUrl: string;
   project: string | undefined;
   source: string | undefined;
@@ -95,7 +107,7 @@ const NUMERIC_DEFAULTS = {
 
 /** Options that must be at least 1; the rest may be 0. */
 const POSITIVE = new Set(["maxQueueSize", "maxBatchSize", "maxBatchBytes", "maxConcurrentRequests", "requestTimeoutMillis", "maxRememberedLogs"]);
-const STRINGS = ["apiKey", "baseUrl", "project", "source", "environment"] as const;
+const STRINGS = ["apiKey", "apiVersion", "baseUrl", "project", "source", "environment"] as const;
 const KNOWN = new Set<string>([...STRINGS, ...Object.keys(NUMERIC_DEFAULTS)]);
 
 function fail(message: string): never {
@@ -131,7 +143,11 @@ export function resolveExporterOptions(options: HumanloopExporterOptions = {}, e
     }
     numbers[key] = key.endsWith("Millis") ? value : Math.floor(value);
   }
-  const baseUrl = (options.baseUrl ?? envString(env, "HUMANLOOP_BASE_URL") ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const apiVersion = options.apiVersion ?? envString(env, "HUMANLOOP_API_VERSION")?.toLowerCase() ?? "v4";
+  if (apiVersion !== "v4" && apiVersion !== "v5") {
+    fail(`apiVersion must be "v4" or "v5", got ${JSON.stringify(apiVersion)} (option apiVersion or env HUMANLOOP_API_VERSION).`);
+  }
+  const baseUrl = (options.baseUrl ?? envString(env, "HUMANLOOP_BASE_URL") ?? DEFAULT_BASE_URL).replace(/\/+$/, "").replace(/\/v[45]$/, `/${apiVersion}`);
   try {
     const url = new URL(baseUrl);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("protocol");
@@ -140,6 +156,7 @@ export function resolveExporterOptions(options: HumanloopExporterOptions = {}, e
   }
   return {
     apiKey: options.apiKey || envString(env, "HUMANLOOP_API_KEY"),
+    apiVersion,
     baseUrl,
     project: options.project || envString(env, "HUMANLOOP_PROJECT"),
     source: options.source,

@@ -196,7 +196,7 @@ export class HumanloopSpanProcessor implements SpanProcessor, FeedbackSink {
         if (ancestor) this.logEarly(ancestor);
         node.early = toLogRequest(node.span, kind, node.ancestorRef ? { parentReferenceId: node.ancestorRef } : {}, this.defaults, false);
         node.earlyAttributes = { ...node.span.attributes };
-        queue.enqueueLog(node.early);
+        queue.enqueueLog(node.early, true);
       }
     }
     for (const log of this.held.take(node)) queue.enqueueLog(log);

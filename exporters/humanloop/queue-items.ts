@@ -13,15 +13,20 @@ interface Common {
 }
 
 /**
- * A log creation, batched into `POST /logs`. `json` is its body text,
+ * A log creation, batched into `POST /logs` (`open`: logged before its span
+ * ended, a completion follows). `json` is its body text,
  * serialized once when it is queued (a full queue, parked logs included,
  * holds text, not object graphs), `bytes` its UTF-8 size (counted when it
  * becomes ready); `parent` is its `parent_reference_id`, kept beside the
  * text so waiting for the parent needs no parsing.
  */
-export type CreateItem = { kind: "create"; ref: string; parent?: string; json: string; bytes?: number; solo?: boolean } & Common;
-/** Output/error/duration of a log sent early: `PATCH /logs?reference_id=`. */
-export type CompleteItem = { kind: "complete"; ref: string; body: LogCompletion } & Common;
+export type CreateItem = { kind: "create"; ref: string; parent?: string; json: string; bytes?: number; solo?: boolean; open?: boolean } & Common;
+/**
+ * Output/error/duration of a log sent early: `PATCH /logs?reference_id=`
+ * (v4), or the completing PATCH of a v5 log. `parent` is the log's parent
+ * (v5: the parent's own completion waits for this one).
+ */
+export type CompleteItem = { kind: "complete"; ref: string; body: LogCompletion; parent?: string } & Common;
 /** Feedback for a log: `POST /feedback`, settling the caller's promise. */
 export type FeedbackItem = { kind: "feedback"; ref: string; body: FeedbackBody; id?: string; settle: (error?: Error) => void } & Common;
 

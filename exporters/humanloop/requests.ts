@@ -1,5 +1,6 @@
 import type { HttpResult, HumanloopClient } from "./client.js";
 import { isRetryable } from "./client.js";
+import type { CreateItem } from "./queue-items.js";
 import type { DeliveryReport } from "./report.js";
 import type { FeedbackBody, LogCompletion } from "./types.js";
 
@@ -21,6 +22,30 @@ export interface BatchOutcome {
   split: boolean;
   /** Logs found already stored (counted `duplicate_reference_id`s). */
   duplicates: number;
+  /** v5: completions to queue for confirmed logs (a Flow created `incomplete` is completed once its children are in). */
+  followUps?: { index: number; completion: LogCompletion }[];
+  /** v5: logs stored without their parent link (the parent's trace was complete, or the parent is gone). */
+  unlinked?: number;
+}
+
+/**
+ * What the delivery queue asks of an API version: create logs, complete a
+ * log sent early, find a stored log's id, send feedback. Each method
+ * retries through the client and returns what became of the request.
+ */
+export interface LogRequests {
+  /** The server id of an already stored log, by its reference, or undefined. */
+  lookupId(ref: string, deadline: number, signal: AbortSignal): Promise<string | undefined>;
+  /** Creates the logs of `items` (one request for v4's batch; v5 takes one item at a time). */
+  createLogs(items: CreateItem[], deadline: number, signal: AbortSignal): Promise<BatchOutcome>;
+  /** Completes the log `ref` sent early. Returns an error text, or undefined on success. */
+  completeLog(ref: string, completion: LogCompletion, deadline: number, signal: AbortSignal): Promise<string | undefined>;
+  /** Sends feedback on the stored log `dataId`. Returns an error text, or undefined on success. */
+  sendFeedback(dataId: string, body: FeedbackBody, deadline: number, signal: AbortSignal): Promise<string | undefined>;
+  /** Most logs in one `createLogs` call (v5: 1). */
+  readonly maxBatchSize: number;
+  /** v5: a log's completion waits until every child of the log is settled (a completed trace takes no more children). */
+  readonly completionsWaitForChildren: boolean;
 }
 
 interface ValidationDetail {
@@ -50,8 +75,11 @@ function referencePath(ref: string): string {
   return `/logs?reference_id=${encodeURIComponent(ref)}`;
 }
 
-/** Sends requests and interprets answers; owns no state but the report. */
-export class HumanloopRequests {
+/** Sends v4 requests and interprets answers; owns no state but the report. */
+export class HumanloopRequests implements LogRequests {
+  readonly maxBatchSize = Infinity;
+  readonly completionsWaitForChildren = false;
+
   constructor(
     private readonly client: HumanloopClient,
     private readonly report: DeliveryReport,
@@ -67,7 +95,9 @@ export class HumanloopRequests {
   }
 
   /** `POST /logs` with the logs' JSON texts. */
-  async createLogs(refs: string[], jsons: string[], deadline: number, signal: AbortSignal): Promise<BatchOutcome> {
+  async createLogs(items: CreateItem[], deadline: number, signal: AbortSignal): Promise<BatchOutcome> {
+    const refs = items.map((i) => i.ref);
+    const jsons = items.map((i) => i.json);
     const outcome: BatchOutcome = { confirmed: [], failed: [], resend: [], split: false, duplicates: 0 };
     const result = await this.client.request("POST", "/logs", `[${jsons.join(",")}]`, deadline, signal);
     if (result.status >= 200 && result.status < 300 && Array.isArray(result.body)) {

@@ -19,6 +19,8 @@ export class Settlement {
   constructor(
     private readonly logIds: LogIdRegistry,
     private readonly report: DeliveryReport,
+    /** Called once for each item as it settles. */
+    private readonly onSettled?: (item: Item) => void,
   ) {}
 
   /** Counts an item refused at the door. */
@@ -34,12 +36,19 @@ export class Settlement {
     return this.flushes.track();
   }
 
+  /** Takes in a follow-up of an unsettled item, in that item's flush epoch. */
+  admitFollowUp(of: Item): number {
+    this.size++;
+    return this.flushes.trackIn(of.epoch);
+  }
+
   /** The item is done (delivered or given up). */
   done(item: Item): void {
     if (item.settled) return;
     item.settled = true;
     this.size--;
     this.flushes.done(item.epoch);
+    this.onSettled?.(item);
   }
 
   /** The item will not be delivered, because of `reason`. */

@@ -1,13 +1,15 @@
 import { diag } from "@opentelemetry/api";
 import { HumanloopClient, type HttpResult } from "../../exporters/humanloop/client.js";
+import { toEvaluatorLog } from "../../exporters/humanloop/mapping/v5-log.js";
 import { HumanloopFeedbackError, describeDetail } from "./feedback-error.js";
 import type { FeedbackItem, HumanloopConnection } from "../core/feedback-sink.js";
 
 /**
  * Feedback for a log this process has no record of (made by another process,
- * or before a restart): resolve its `data_...` id with
+ * or before a restart). v4: resolve its `data_...` id with
  * `PATCH /logs?reference_id=` and an empty body (which changes nothing and
- * returns the whole log), then `POST /feedback`. Retries follow the
+ * returns the whole log), then `POST /feedback`. v5 (a base URL ending in
+ * `/v5`): the reference is the log's id, so one `POST /evaluators/log`. Retries follow the
  * exporter's policy (408, 429, 5xx, connection errors; backoff with jitter;
  * `Retry-After`) within one deadline.
  *
@@ -21,11 +23,17 @@ const MAX_CACHED_IDS = 1_000;
 
 const dataIds = new Map<string, string>();
 
-/** The connection for direct requests: what the sink offers, else `HUMANLOOP_API_KEY` / `HUMANLOOP_BASE_URL`. */
+/**
+ * The connection for direct requests: what the sink offers, else
+ * `HUMANLOOP_API_KEY` / `HUMANLOOP_BASE_URL` (its `/v4` or `/v5` suffix
+ * following `HUMANLOOP_API_VERSION`, as the exporter's).
+ */
 export function resolveConnection(offered: Partial<HumanloopConnection> | undefined, env: NodeJS.ProcessEnv = process.env): HumanloopConnection | undefined {
   const apiKey = offered?.apiKey || env.HUMANLOOP_API_KEY?.trim();
   if (!apiKey) return undefined;
-  const baseUrl = (offered?.baseUrl || env.HUMANLOOP_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, "");
+  if (offered?.baseUrl) return { apiKey, baseUrl: offered.baseUrl.replace(/\/+$/, "") };
+  const version = env.HUMANLOOP_API_VERSION?.trim().toLowerCase() === "v5" ? "v5" : "v4";
+  const baseUrl = (env.HUMANLOOP_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, "").replace(/\/v[45]$/, `/${version}`);
   return { apiKey, baseUrl };
 }
 
@@ -78,6 +86,11 @@ export async function sendFeedbackDirect(connection: HumanloopConnection, refere
   const deadline = Date.now() + timeoutMs;
   const signal = new AbortController().signal;
   try {
+    if (/\/v5$/.test(connection.baseUrl)) {
+      const result = await client.request("POST", "/evaluators/log", JSON.stringify(toEvaluatorLog(reference, item)), deadline, signal);
+      if (result.status >= 200 && result.status < 300) return;
+      throw failure("Feedback", reference, result);
+    }
     const dataId = await dataIdOf(client, reference, deadline, signal);
     const result = await client.request("POST", "/feedback", JSON.stringify({ ...item, data_id: dataId }), deadline, signal);
     if (result.status >= 200 && result.status < 300) return;
