@@ -17,4 +17,6 @@ export default defineConfig({
   platform: "node",
   splitting: true,
   shims: false,
+  // Rollup (not sucrase) splits the CommonJS build, so `?.` and `??` stay native there too (sucrase turns them into helper calls).
+  treeshake: true,
 });
