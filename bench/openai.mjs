@@ -3,6 +3,8 @@
 // streamed one (53 events, the loop turning between them), with the same
 // realistic request (system prompt, 3 messages, one tool), on openai 6 and 7.
 //   none        - an unpatched copy of the SDK (the baseline)
+//   floor       - a bare span with the attributes we record (content off), set by hand: what the OTel SDK alone costs
+//                 (streamed: the span only, no chunk handling)
 //   humanloop   - humanloop-otel/openai (from dist), captureContent off / on (default)
 //   contrib     - @opentelemetry/instrumentation-openai, default (content off) / captureMessageContent on
 //   openllmetry - @traceloop/instrumentation-openai, default (content on) / traceContent off
@@ -31,7 +33,7 @@ const tools = [
     },
   },
 ];
-const request = { model: "gpt-4o-mini", messages, tools, temperature: 0.2, max_completion_tokens: 256 };
+export const request = { model: "gpt-4o-mini", messages, tools, temperature: 0.2, max_completion_tokens: 256 };
 
 /** A chat completion body and the SSE frames of a 53-event stream, as the API sends them. */
 function wireFixtures() {
@@ -47,8 +49,8 @@ function wireFixtures() {
 }
 
 /** Loads every copy first (so no instrumentation's require hook sees a later load), then patches each with its own instrumentation. */
-async function configurations(pkg) {
-  const names = ["none", "humanloop (content off)", "humanloop (default: content on)", "contrib (default: content off)", "contrib (content on)", "openllmetry (default: content on)", "openllmetry (content off)", "openinference (default: content on)", "openinference (content off)"];
+export async function configurations(pkg) {
+  const names = ["none", "floor: a bare span with our attributes", "humanloop (content off)", "humanloop (default: content on)", "contrib (default: content off)", "contrib (content on)", "openllmetry (default: content on)", "openllmetry (content off)", "openinference (default: content on)", "openinference (content off)"];
   const copies = names.map(() => freshCopy(pkg));
   const { OpenAIInstrumentation: Ours } = await import("../dist/openai.js");
   const { OpenAIInstrumentation: Contrib } = await import("@opentelemetry/instrumentation-openai");
@@ -57,6 +59,7 @@ async function configurations(pkg) {
   const hidden = { hideInputs: true, hideOutputs: true, hideLLMTools: true };
   const patchers = [
     null,
+    (mod) => ({ inst: { setTracerProvider: (p) => bareSpans(mod, p.getTracer("floor")) }, patch: () => {} }),
     (mod) => manual(new Ours({ captureContent: false }), mod),
     (mod) => manual(new Ours(), mod),
     (mod) => patchContrib(new Contrib(), mod),
@@ -87,6 +90,30 @@ async function configurations(pkg) {
 
 const manual = (inst, mod, what = mod) => ({ inst, patch: (i) => i.manuallyInstrument(what) });
 
+/**
+ * The least any instrumentation recording our attribute set (content off) can
+ * cost: a span started with the 5 sampling attributes, the request parameters
+ * and the response attributes set, ended when the promise settles; no context,
+ * no stream or lifecycle handling.
+ */
+function bareSpans(mod, tracer) {
+  const proto = mod.OpenAI.Chat.Completions.prototype;
+  const original = proto.create;
+  proto.create = function (body, options) {
+    const span = tracer.startSpan(`chat ${body.model}`, { kind: 2, attributes: { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": body.model, "server.address": "bench.local", "server.port": 80 } });
+    span.setAttributes({ "humanloop.instrumented": true, "gen_ai.request.temperature": body.temperature, "gen_ai.request.max_tokens": body.max_completion_tokens });
+    const result = original.call(this, body, options);
+    if (body.stream) return result.then((s) => (span.end(), s));
+    return result.then((r) => {
+      span.setAttributes({ "gen_ai.response.id": r.id, "gen_ai.response.model": r.model, "openai.response.system_fingerprint": r.system_fingerprint, "openai.response.service_tier": r.service_tier });
+      span.setAttributes({ "gen_ai.usage.input_tokens": r.usage.prompt_tokens, "gen_ai.usage.output_tokens": r.usage.completion_tokens, "gen_ai.usage.cache_read.input_tokens": 0, "gen_ai.usage.reasoning.output_tokens": 0 });
+      span.setAttribute("gen_ai.response.finish_reasons", [r.choices[0].finish_reason]);
+      span.end();
+      return r;
+    });
+  };
+}
+
 function patchContrib(inst, mod) {
   // Its metrics instruments exist only once it has a meter provider (the global no-op one, as in an app without metrics).
   inst.setMeterProvider(metrics.getMeterProvider());
@@ -115,6 +142,7 @@ async function benchMajor(pkg, label) {
 }
 
 const PAIRS = [
+  ["reference: the floor vs contrib (off)", "floor: a bare span with our attributes", "contrib (default: content off)", 0.5],
   ["equal content (off): ours vs contrib", "humanloop (content off)", "contrib (default: content off)", 0.5],
   ["defaults: ours (on) vs contrib (off)", "humanloop (default: content on)", "contrib (default: content off)", 1],
   ["equal content (on): ours vs contrib", "humanloop (default: content on)", "contrib (content on)", 0.5],
