@@ -8,6 +8,7 @@
 //   openinference - @arizeai/openinference-instrumentation-anthropic, default (content on) / hideInputs+hideOutputs+hideLLMTools
 //   sdk           - the SDK's own OpenTelemetry spans (`openTelemetry` client option), default
 //                   (contentMode "metadata_only") / contentMode "content"; 1.x only
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, ratioRows, roundsFromEnv } from "./harness.mjs";
 
@@ -130,23 +131,26 @@ const SDK_PAIRS = [
   ["equal content (on): ours vs sdk tracing", "humanloop (default: content on)", "sdk tracing (content)", 0.5],
 ];
 
-/** Runs the comparison on @anthropic-ai/sdk 1.x and 0.x and prints the tables; returns the figures. */
-export async function runAnthropicBench() {
-  const out = [];
-  const majors = [["@anthropic-ai/sdk", "@anthropic-ai/sdk 1.x", true], ["anthropic0", "@anthropic-ai/sdk 0.x", false]].filter(
-    ([, label]) => !process.env.BENCH_MAJOR || label.includes(` ${process.env.BENCH_MAJOR}.x`),
-  );
-  for (const [pkg, label, withSdkTracing] of majors) {
-    const r = await benchMajor(pkg, label, withSdkTracing);
-    out.push(r);
-    for (const kind of ["plain", "stream"]) {
-      const what = kind === "plain" ? "plain messages.create" : "streamed (53 events)";
-      console.log(`\nAnthropic, ${label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
-      console.table(addedRows(r[kind]));
-      console.table(ratioRows(r[kind], withSdkTracing ? [...PAIRS, ...SDK_PAIRS] : PAIRS));
-    }
+function print(r, withSdkTracing) {
+  for (const kind of ["plain", "stream"]) {
+    const what = kind === "plain" ? "plain messages.create" : "streamed (53 events)";
+    console.log(`\nAnthropic, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
+    console.table(addedRows(r[kind]));
+    console.table(ratioRows(r[kind], withSdkTracing ? [...PAIRS, ...SDK_PAIRS] : PAIRS));
   }
-  return out;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runAnthropicBench();
+const MAJORS = { 1: ["@anthropic-ai/sdk", "@anthropic-ai/sdk 1.x", true], 0: ["anthropic0", "@anthropic-ai/sdk 0.x", false] };
+
+/** Runs the comparison on @anthropic-ai/sdk 1.x and 0.x, each in its own process (see bench/openai.mjs), and prints the tables. */
+export function runAnthropicBench() {
+  for (const major of ["1", "0"].filter((m) => !process.env.BENCH_MAJOR || m === process.env.BENCH_MAJOR)) {
+    const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--major", major], { stdio: "inherit", env: process.env });
+    if (out.status !== 0) throw new Error(`anthropic bench for ${MAJORS[major][1]} failed`);
+  }
+}
+
+if (process.argv[2] === "--major") {
+  const [pkg, label, withSdkTracing] = MAJORS[process.argv[3]];
+  print(await benchMajor(pkg, label, withSdkTracing), withSdkTracing);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) runAnthropicBench();

@@ -9,8 +9,8 @@
 //   contrib     - @opentelemetry/instrumentation-openai, default (content off) / captureMessageContent on
 //   openllmetry - @traceloop/instrumentation-openai, default (content on) / traceContent off
 //   openinference - @arizeai/openinference-instrumentation-openai, default (content on) / hideInputs+hideOutputs+hideLLMTools
-// contrib and OpenLLMetry declare openai <7, so on openai 7 only OpenInference is compared (patched by hand,
-// they gave figures below the uninstrumented copy there: not a fair comparison).
+// contrib and OpenLLMetry declare openai <7; on 7 they are patched by hand (their wrappers work there).
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { metrics } from "@opentelemetry/api";
 import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, ratioRows, roundsFromEnv } from "./harness.mjs";
@@ -50,13 +50,13 @@ function wireFixtures() {
 }
 
 /** Loads every copy first (so no instrumentation's require hook sees a later load), then patches each with its own instrumentation. */
-export async function configurations(pkg, peersBelow7 = pkg !== "openai") {
+export async function configurations(pkg, peersBelow7 = true) {
   const { OpenAIInstrumentation: Ours } = await import("../dist/openai.js");
   const { OpenAIInstrumentation: Contrib } = await import("@opentelemetry/instrumentation-openai");
   const { OpenAIInstrumentation: Traceloop } = await import("@traceloop/instrumentation-openai");
   const { OpenAIInstrumentation: OpenInference } = await import("@arizeai/openinference-instrumentation-openai");
   const hidden = { hideInputs: true, hideOutputs: true, hideLLMTools: true };
-  // [name, patcher]; contrib and OpenLLMetry declare openai <7, so they run on openai 6 only.
+  // [name, patcher]; contrib and OpenLLMetry declare openai <7: on 7 they are patched by hand, as a user would.
   const all = [
     ["none", null],
     ["floor: a bare span with our attributes", (mod) => ({ inst: { setTracerProvider: (p) => bareSpans(mod, p.getTracer("floor")) }, patch: () => {} })],
@@ -159,22 +159,30 @@ const PAIRS = [
   ["defaults (on): ours vs openinference", "humanloop (default: content on)", "openinference (default: content on)", 1],
 ];
 
-/** Runs the comparison on openai 6 and 7 and prints the tables; returns the figures. */
-export async function runOpenAIBench() {
-  const out = [];
-  const majors = [["openai6", "openai 6"], ["openai", "openai 7"]].filter(([, label]) => !process.env.BENCH_MAJOR || label.endsWith(process.env.BENCH_MAJOR));
-  for (const [pkg, label] of majors) {
-    const r = await benchMajor(pkg, label);
-    out.push(r);
-    for (const kind of ["plain", "stream"]) {
-      const what = kind === "plain" ? "plain chat.completions.create" : "streamed (53 events)";
-      console.log(`\nOpenAI, ${label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
-      console.table(addedRows(r[kind]));
-      const present = new Set(r[kind].map((x) => x.name));
-      console.table(ratioRows(r[kind], PAIRS.filter(([, ours, peer]) => present.has(ours) && present.has(peer))));
-    }
+function print(r) {
+  for (const kind of ["plain", "stream"]) {
+    const what = kind === "plain" ? "plain chat.completions.create" : "streamed (53 events)";
+    console.log(`\nOpenAI, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
+    console.table(addedRows(r[kind]));
+    const present = new Set(r[kind].map((x) => x.name));
+    console.table(ratioRows(r[kind], PAIRS.filter(([, ours, peer]) => present.has(ours) && present.has(peer))));
   }
-  return out;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runOpenAIBench();
+const MAJORS = { 6: ["openai6", "openai 6"], 7: ["openai", "openai 7"] };
+
+/**
+ * Runs the comparison on openai 6 and 7 and prints the tables. Each major runs
+ * in its own process: an enabled instrumentation's require hook would patch
+ * copies of `openai` loaded after it (all configurations of one major are
+ * loaded before any instrumentation is made).
+ */
+export function runOpenAIBench() {
+  for (const major of Object.keys(MAJORS).filter((m) => !process.env.BENCH_MAJOR || m === process.env.BENCH_MAJOR)) {
+    const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--major", major], { stdio: "inherit", env: process.env });
+    if (out.status !== 0) throw new Error(`openai bench for openai ${major} failed`);
+  }
+}
+
+if (process.argv[2] === "--major") print(await benchMajor(...MAJORS[process.argv[3]]));
+else if (process.argv[1] === fileURLToPath(import.meta.url)) runOpenAIBench();

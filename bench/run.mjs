@@ -6,7 +6,7 @@ import { runAllocationBench } from "./allocation.mjs";
 import { runColdStartBench } from "./cold-start.mjs";
 
 await runExporterBench();
-await runOpenAIBench();
-await runAnthropicBench();
+runOpenAIBench();
+runAnthropicBench();
 runAllocationBench();
 runColdStartBench();
