@@ -20,4 +20,6 @@ export default defineConfig({
   shims: false,
   // Keep `node:` specifiers: `node:sqlite` (the server's store) exists only under that name.
   removeNodeProtocol: false,
+  // Rollup (not sucrase) splits the CommonJS build, so `?.` and `??` stay native there too (sucrase turns them into helper calls).
+  treeshake: true,
 });

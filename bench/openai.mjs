@@ -1,78 +1,188 @@
-// Per-call overhead of the OpenAI instrumentation: a plain chat.completions.create
-// and a streamed one with 53 chunks, answered in-process by the client's `fetch`.
-// Each instrumentation runs in its own child process (patching is process-wide);
-// inside it, short batches alternate with the instrumentation disabled and
-// enabled on the same client, and the median of the paired differences is the
-// added cost. CPU time, so other load on the machine adds little noise.
-//   humanloop - humanloop-otel/openai (from dist), content capture on
-//   peer      - @opentelemetry/instrumentation-openai 0.22, captureMessageContent on
-// The peer supports openai <7, so the comparison runs on openai 6; ours is also measured on openai 7.
+// Per-call cost of the OpenAI instrumentations, side by side in one process
+// (the method is in bench/harness.mjs): a plain chat.completions.create and a
+// streamed one (53 events, the loop turning between them), with the same
+// realistic request (system prompt, 3 messages, one tool), on openai 6 and 7.
+//   none        - an unpatched copy of the SDK (the baseline)
+//   floor       - a bare span with the attributes we record (content off), set by hand: what the OTel SDK alone costs
+//                 (streamed: the span only, no chunk handling)
+//   humanloop   - humanloop-otel/openai (from dist), captureContent off / on (default)
+//   contrib     - @opentelemetry/instrumentation-openai, default (content off) / captureMessageContent on
+//   openllmetry - @traceloop/instrumentation-openai, default (content on) / traceContent off
+//   openinference - @arizeai/openinference-instrumentation-openai, default (content on) / hideInputs+hideOutputs+hideLLMTools
+// contrib and OpenLLMetry declare openai <7; on 7 they are patched by hand (their wrappers work there).
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { droppingProvider, fixtureFetch, measurePaired, runWorkers } from "./paired.mjs";
+import { metrics } from "@opentelemetry/api";
+import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, ratioRows, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_CHUNKS = 50; // + role chunk + finish chunk + usage chunk = 53 events
-const PLAIN_CALLS = 200;
-const STREAM_CALLS = 40;
+const PLAIN_CALLS = Number(process.env.BENCH_PLAIN_CALLS ?? 200);
+const STREAM_CALLS = Number(process.env.BENCH_STREAM_CALLS ?? 20);
 
-async function worker(config, major) {
-  const mod = major === 7 ? await import("openai") : await import("openai6");
-  const { metrics } = await import("@opentelemetry/api");
-  const provider = await droppingProvider();
-  // Both instrumentations let calls straight through while disabled, so one
-  // process measures the same client with and without them.
-  let inst;
-  if (config === "humanloop") {
-    const { OpenAIInstrumentation } = await import(process.env.HL_DIST ? `${process.env.HL_DIST}/openai.js` : "../dist/openai.js");
-    inst = new OpenAIInstrumentation();
-    inst.setTracerProvider(provider);
-    inst.manuallyInstrument(mod);
-  } else {
-    const { OpenAIInstrumentation } = await import("@opentelemetry/instrumentation-openai");
-    inst = new OpenAIInstrumentation({ captureMessageContent: true });
-    inst.setTracerProvider(provider);
-    inst.setMeterProvider(metrics.getMeterProvider());
-    inst.getModuleDefinitions()[0].patch(mod, "6.0.0");
-  }
-  const { plain, frames } = wireFixtures();
-  const fetch = fixtureFetch(plain, frames, "x-request-id");
-  const client = new mod.OpenAI({ apiKey: "k", baseURL: "http://bench.local/v1", fetch, maxRetries: 0 });
-  const messages = [{ role: "system", content: "You are terse." }, { role: "user", content: "Where is my order A-17?" }];
-  const plainCall = () => client.chat.completions.create({ model: "gpt-4o-mini", messages, temperature: 0.2 });
-  const streamCall = async () => {
-    const s = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true } });
-    let n = 0;
-    for await (const _ of s) n++;
-    if (n !== 53) throw new Error(`expected 53 chunks, got ${n}`);
-  };
-  // Both paths call the same client; only the instrumentation is toggled.
-  const figures = await measurePaired({ inst, plainCall, streamCall, plainCalls: PLAIN_CALLS, streamCalls: STREAM_CALLS });
-  await provider.shutdown();
-  process.stdout.write(JSON.stringify(figures));
-}
+const messages = [
+  { role: "system", content: "You are the support agent of an online shop. Answer in one or two sentences; look orders up with the tool." },
+  { role: "assistant", content: "Hello! How can I help you with your order today?" },
+  { role: "user", content: "Where is my order A-17? It was due on Monday and the tracking page shows nothing." },
+];
+const tools = [
+  {
+    type: "function",
+    function: {
+      name: "lookup_order",
+      description: "Looks an order up by its id: status, carrier and expected delivery date.",
+      parameters: { type: "object", properties: { order_id: { type: "string", description: "The order id, e.g. A-17" } }, required: ["order_id"] },
+    },
+  },
+];
+export const request = { model: "gpt-4o-mini", messages, tools, temperature: 0.2, max_completion_tokens: 256 };
 
 /** A chat completion body and the SSE frames of a 53-event stream, as the API sends them. */
 function wireFixtures() {
-  const usage = { prompt_tokens: 21, completion_tokens: STREAM_CHUNKS, total_tokens: 21 + STREAM_CHUNKS, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
-  const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini-2024-07-18", system_fingerprint: "fp_1" };
-  const plain = JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Your order A-17 shipped yesterday.", refusal: null }, logprobs: null, finish_reason: "stop" }], usage });
-  const chunk = (delta, finish = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-  const events = [chunk({ role: "assistant", content: "" })];
+  const usage = { prompt_tokens: 96, completion_tokens: STREAM_CHUNKS, total_tokens: 96 + STREAM_CHUNKS, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
+  const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini-2024-07-18", service_tier: "default", system_fingerprint: "fp_1" };
+  const answer = "Your order A-17 shipped on Monday with DHL and should arrive tomorrow; the tracking page updates once the parcel is scanned.";
+  const plain = JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: answer, refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }], usage });
+  const chunk = (delta, finish = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
+  const events = [chunk({ role: "assistant", content: "", refusal: null })];
   for (let i = 0; i < STREAM_CHUNKS; i++) events.push(chunk({ content: "word " }));
   events.push(chunk({}, "stop"), { ...base, choices: [], usage });
   return { plain, frames: events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat("data: [DONE]\n\n") };
 }
 
-/** Runs the comparison and prints a table; returns the figures. */
-export async function runOpenAIBench() {
-  const runs = [["humanloop", 6], ["peer", 6], ["humanloop", 7]];
-  const rows = runWorkers(fileURLToPath(import.meta.url), runs, (config, major) => ({
-    client: `openai ${major}`,
-    instrumentation: config === "peer" ? "@opentelemetry/instrumentation-openai" : "humanloop-otel/openai",
-  }));
-  console.log("\nOpenAI per-call overhead: CPU µs per call, median of paired off/on batches in one process (targets: added <= 25 µs plain, <= 60 µs streamed)");
-  console.table(rows);
-  return rows;
+/** Loads every copy first (so no instrumentation's require hook sees a later load), then patches each with its own instrumentation. */
+export async function configurations(pkg, peersBelow7 = true) {
+  const { OpenAIInstrumentation: Ours } = await import("../dist/openai.js");
+  const { OpenAIInstrumentation: Contrib } = await import("@opentelemetry/instrumentation-openai");
+  const { OpenAIInstrumentation: Traceloop } = await import("@traceloop/instrumentation-openai");
+  const { OpenAIInstrumentation: OpenInference } = await import("@arizeai/openinference-instrumentation-openai");
+  const hidden = { hideInputs: true, hideOutputs: true, hideLLMTools: true };
+  // [name, patcher]; contrib and OpenLLMetry declare openai <7: on 7 they are patched by hand, as a user would.
+  const all = [
+    ["none", null],
+    ["floor: a bare span with our attributes", (mod) => ({ inst: { setTracerProvider: (p) => bareSpans(mod, p.getTracer("floor")) }, patch: () => {} })],
+    ["humanloop (content off)", (mod) => manual(new Ours({ captureContent: false }), mod)],
+    ["humanloop (default: content on)", (mod) => manual(new Ours(), mod)],
+    ...(peersBelow7
+      ? [
+          ["contrib (default: content off)", (mod) => patchContrib(new Contrib(), mod)],
+          ["contrib (content on)", (mod) => patchContrib(new Contrib({ captureMessageContent: true }), mod)],
+          ["openllmetry (default: content on)", (mod) => manual(new Traceloop(), mod, mod.OpenAI)],
+          ["openllmetry (content off)", (mod) => manual(new Traceloop({ traceContent: false }), mod, mod.OpenAI)],
+        ]
+      : []),
+    ["openinference (default: content on)", (mod) => manual(new OpenInference(), mod)],
+    ["openinference (content off)", (mod) => manual(new OpenInference({ traceConfig: hidden }), mod)],
+  ];
+  const names = all.map(([name]) => name);
+  const patchers = all.map(([, patcher]) => patcher);
+  const copies = names.map(() => freshCopy(pkg));
+  const { plain, frames } = wireFixtures();
+  const fetch = fixtureFetch(plain, frames, "x-request-id");
+  const providers = [];
+  const configs = [];
+  for (let i = 0; i < names.length; i++) {
+    const mod = copies[i];
+    if (patchers[i]) {
+      const provider = await droppingProvider();
+      providers.push(provider);
+      const { inst, patch } = patchers[i](mod);
+      inst.setTracerProvider(provider);
+      patch(inst);
+    }
+    const client = new mod.OpenAI({ apiKey: "k", baseURL: "http://bench.local/v1", fetch, maxRetries: 0 });
+    configs.push({ name: names[i], client });
+  }
+  return { configs, providers };
 }
 
-if (process.argv[2] === "--worker") await worker(process.argv[3], Number(process.argv[4]));
-else if (process.argv[1] === fileURLToPath(import.meta.url)) await runOpenAIBench();
+const manual = (inst, mod, what = mod) => ({ inst, patch: (i) => i.manuallyInstrument(what) });
+
+/**
+ * The least any instrumentation recording our attribute set (content off) can
+ * cost: a span started with the 5 sampling attributes, the request parameters
+ * and the response attributes set, ended when the promise settles; no context,
+ * no stream or lifecycle handling.
+ */
+function bareSpans(mod, tracer) {
+  const proto = mod.OpenAI.Chat.Completions.prototype;
+  const original = proto.create;
+  proto.create = function (body, options) {
+    const span = tracer.startSpan(`chat ${body.model}`, { kind: 2, attributes: { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": body.model, "server.address": "bench.local", "server.port": 80 } });
+    span.setAttributes({ "humanloop.instrumented": true, "gen_ai.request.temperature": body.temperature, "gen_ai.request.max_tokens": body.max_completion_tokens });
+    const result = original.call(this, body, options);
+    if (body.stream) return result.then((s) => (span.end(), s));
+    return result.then((r) => {
+      span.setAttributes({ "gen_ai.response.id": r.id, "gen_ai.response.model": r.model, "openai.response.system_fingerprint": r.system_fingerprint, "openai.response.service_tier": r.service_tier });
+      span.setAttributes({ "gen_ai.usage.input_tokens": r.usage.prompt_tokens, "gen_ai.usage.output_tokens": r.usage.completion_tokens, "gen_ai.usage.cache_read.input_tokens": 0, "gen_ai.usage.reasoning.output_tokens": 0 });
+      span.setAttribute("gen_ai.response.finish_reasons", [r.choices[0].finish_reason]);
+      span.end();
+      return r;
+    });
+  };
+}
+
+function patchContrib(inst, mod) {
+  // Its metrics instruments exist only once it has a meter provider (the global no-op one, as in an app without metrics).
+  inst.setMeterProvider(metrics.getMeterProvider());
+  return { inst, patch: (i) => i.getModuleDefinitions()[0].patch(mod, "6.0.0") };
+}
+
+async function benchMajor(pkg, label) {
+  const { configs, providers } = await configurations(pkg);
+  const plainCall = (client) => client.chat.completions.create(request);
+  const streamCall = async (client) => {
+    const s = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    let n = 0;
+    for await (const _ of s) n++;
+    if (n !== 53) throw new Error(`expected 53 chunks, got ${n}`);
+  };
+  const plain = await measureInterleaved(
+    configs.map((c) => ({ name: c.name, call: () => plainCall(c.client) })),
+    { calls: PLAIN_CALLS, rounds: roundsFromEnv(30) },
+  );
+  const stream = await measureInterleaved(
+    configs.map((c) => ({ name: c.name, call: () => streamCall(c.client) })),
+    { calls: STREAM_CALLS, rounds: roundsFromEnv(30) },
+  );
+  for (const p of providers) await p.shutdown();
+  return { label, plain, stream };
+}
+
+const PAIRS = [
+  ["reference: the floor vs contrib (off)", "floor: a bare span with our attributes", "contrib (default: content off)", 0.5],
+  ["equal content (off): ours vs contrib", "humanloop (content off)", "contrib (default: content off)", 0.5],
+  ["defaults: ours (on) vs contrib (off)", "humanloop (default: content on)", "contrib (default: content off)", 1],
+  ["equal content (on): ours vs contrib", "humanloop (default: content on)", "contrib (content on)", 0.5],
+  ["equal content (off): ours vs openllmetry", "humanloop (content off)", "openllmetry (content off)", 0.5],
+  ["defaults (on): ours vs openllmetry", "humanloop (default: content on)", "openllmetry (default: content on)", 1],
+  ["equal content (off): ours vs openinference", "humanloop (content off)", "openinference (content off)", 0.5],
+  ["defaults (on): ours vs openinference", "humanloop (default: content on)", "openinference (default: content on)", 1],
+];
+
+function print(r) {
+  for (const kind of ["plain", "stream"]) {
+    const what = kind === "plain" ? "plain chat.completions.create" : "streamed (53 events)";
+    console.log(`\nOpenAI, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
+    console.table(addedRows(r[kind]));
+    const present = new Set(r[kind].map((x) => x.name));
+    console.table(ratioRows(r[kind], PAIRS.filter(([, ours, peer]) => present.has(ours) && present.has(peer))));
+  }
+}
+
+const MAJORS = { 6: ["openai6", "openai 6"], 7: ["openai", "openai 7"] };
+
+/**
+ * Runs the comparison on openai 6 and 7 and prints the tables. Each major runs
+ * in its own process: an enabled instrumentation's require hook would patch
+ * copies of `openai` loaded after it (all configurations of one major are
+ * loaded before any instrumentation is made).
+ */
+export function runOpenAIBench() {
+  for (const major of Object.keys(MAJORS).filter((m) => !process.env.BENCH_MAJOR || m === process.env.BENCH_MAJOR)) {
+    const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--major", major], { stdio: "inherit", env: process.env });
+    if (out.status !== 0) throw new Error(`openai bench for openai ${major} failed`);
+  }
+}
+
+if (process.argv[2] === "--major") print(await benchMajor(...MAJORS[process.argv[3]]));
+else if (process.argv[1] === fileURLToPath(import.meta.url)) runOpenAIBench();

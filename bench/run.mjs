@@ -2,7 +2,11 @@
 import { runExporterBench } from "./exporter.mjs";
 import { runOpenAIBench } from "./openai.mjs";
 import { runAnthropicBench } from "./anthropic.mjs";
+import { runAllocationBench } from "./allocation.mjs";
+import { runColdStartBench } from "./cold-start.mjs";
 
 await runExporterBench();
-await runOpenAIBench();
-await runAnthropicBench();
+runOpenAIBench();
+runAnthropicBench();
+runAllocationBench();
+runColdStartBench();

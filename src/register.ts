@@ -3,6 +3,7 @@ import { endPendingCalls } from "../instrumentations/shared/index.js";
 import { HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
 import { setContentPolicy } from "./core/content-policy.js";
 import { ExitFlush } from "./exit-flush.js";
+import { LazyOtlpTraceExporter } from "./otlp-exporter.js";
 import { instrumentProviders } from "./provider-instrumentation.js";
 import { resolveRegisterOptions, type RegisterOptions, type ResolvedRegisterOptions } from "./options.js";
 import {
@@ -11,7 +12,6 @@ import {
   defaultResource,
   detectResources,
   envDetector,
-  OTLPTraceExporter,
   TracerProvider,
   type SpanProcessor,
 } from "./core/otel-sdk.js";
@@ -88,7 +88,7 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
   const humanloop = new HumanloopSpanProcessor(resolved.humanloop);
   setContentPolicy(resolved.content);
   const processors: SpanProcessor[] = [humanloop];
-  if (resolved.otlpEnvVar) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+  if (resolved.otlpEnvVar) processors.push(new BatchSpanProcessor({ exporter: new LazyOtlpTraceExporter() }));
   processors.push(...resolved.spanProcessors, ...resolved.exporters.map((exporter) => new BatchSpanProcessor({ exporter })));
 
   const resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));

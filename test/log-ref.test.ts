@@ -59,6 +59,28 @@ describe("log references", () => {
     expect(logRefOf("text")).toBeUndefined();
   });
 
+  it("the result stays the same to the caller (JSON, keys, spreads, equality); frozen results and another copy of the package still resolve", () => {
+    const span = tracer.startSpan("chat gpt-4o-mini", { attributes: { [GenAI.OPERATION_NAME]: "chat", [Humanloop.INSTRUMENTED]: true } });
+    const ref = `${span.spanContext().traceId}-${span.spanContext().spanId}`;
+    const completion = { id: "chatcmpl-2", choices: [{ index: 0 }] };
+    rememberResultSpan(completion, span.spanContext());
+    expect(JSON.stringify(completion)).toBe('{"id":"chatcmpl-2","choices":[{"index":0}]}');
+    expect(Object.keys(completion)).toEqual(["id", "choices"]);
+    expect({ ...completion }).toStrictEqual({ id: "chatcmpl-2", choices: [{ index: 0 }] });
+    expect(completion).toStrictEqual({ id: "chatcmpl-2", choices: [{ index: 0 }] });
+    expect(logRefOf({ ...completion })).toBeUndefined();
+    // Another build of the package (ESM and CommonJS) reads the same registered symbol.
+    expect(Object.getOwnPropertySymbols(completion).map((s) => Symbol.keyFor(s))).toEqual(["humanloop-otel.result-span"]);
+
+    const frozen = Object.freeze({ id: "chatcmpl-3" });
+    rememberResultSpan(frozen, span.spanContext());
+    expect(logRefOf(frozen)).toBe(ref);
+    const refusing = new Proxy({}, { defineProperty: () => false });
+    rememberResultSpan(refusing, span.spanContext());
+    expect(logRefOf(refusing)).toBe(ref);
+    span.end();
+  });
+
   it("logRefOfSpanContext(): local and remote contexts; invalid contexts give undefined, non-contexts throw", () => {
     const span = tracer.startSpan("step", { attributes: { [Humanloop.KIND]: "tool" } });
     const ref = logRefOfSpanContext(span.spanContext());

@@ -53,13 +53,16 @@ export function tracedCreate(original: Method, tracing: MessagesTracing): Method
     let started: Span | undefined;
     try {
       const p = params as Record<string, unknown>;
-      const attributes: Attributes = { [GenAI.OPERATION_NAME]: "chat", [Humanloop.INSTRUMENTED]: true };
+      // The span starts with what a sampler may use (operation, provider, model, server); the OTel SDK
+      // validates and copies start attributes twice, so the request parameters are set right after.
+      const model = typeof p.model === "string" ? p.model : "";
+      const attributes: Attributes = { [GenAI.OPERATION_NAME]: "chat" };
       const fromClient = clientAttributes(client);
       for (const key in fromClient) attributes[key] = fromClient[key];
-      requestParamAttributes(p, attributes);
-      const model = typeof p.model === "string" ? p.model : "";
+      if (model) attributes[GenAI.REQUEST_MODEL] = model;
       const span = tracing.tracer().startSpan(model ? `chat ${model}` : "chat", { kind: SpanKind.CLIENT, attributes });
       started = span;
+      if (span.isRecording()) span.setAttributes(requestParamAttributes(p, { [Humanloop.INSTRUMENTED]: true }));
       const capture = policy.captureContent && span.isRecording();
       const streamed = p.stream === true;
       if (streamed) accumulator = new MessageAccumulator(capture);

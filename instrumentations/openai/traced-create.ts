@@ -122,17 +122,26 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
   };
 }
 
+/**
+ * Starts the span with the attributes a sampler may use (GenAI semantic
+ * conventions: operation, provider, model, server), then sets the request
+ * parameters on it: the OTel SDK validates and copies the attributes given to
+ * `startSpan` twice, those set afterwards once.
+ */
 function startSpan(tracer: CreateTracer, endpoint: Endpoint, body: Json, client: ClientInfo, ctx: Context): Span {
   const model = typeof body.model === "string" ? body.model : "";
   const attrs: Attributes = {
     [GenAI.OPERATION_NAME]: endpoint.operation,
     [GenAI.PROVIDER_NAME]: client.provider,
     [GenAI.REQUEST_MODEL]: model,
-    [Humanloop.INSTRUMENTED]: true,
   };
-  if (body.stream === true) attrs[GenAI.REQUEST_STREAM] = true;
   if (client.address !== undefined) attrs[Semconv.SERVER_ADDRESS] = client.address;
   if (client.port !== undefined) attrs[Semconv.SERVER_PORT] = client.port;
-  endpoint.requestAttributes(body, attrs);
-  return tracer.startSpan(model ? `${endpoint.operation} ${model}` : endpoint.operation, attrs, ctx);
+  const span = tracer.startSpan(model ? `${endpoint.operation} ${model}` : endpoint.operation, attrs, ctx);
+  if (!span.isRecording()) return span;
+  const params: Attributes = { [Humanloop.INSTRUMENTED]: true };
+  if (body.stream === true) params[GenAI.REQUEST_STREAM] = true;
+  endpoint.requestAttributes(body, params);
+  span.setAttributes(params);
+  return span;
 }

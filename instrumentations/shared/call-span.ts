@@ -33,10 +33,13 @@ const abandoned = new FinalizationRegistry<OwnerCell>((cell) => {
   if (--cell.owners <= 0) cell.call?.ownersGone();
 });
 
-// Results handed out whose call is still open, checked once per macrotask. A
-// finalization registration is costly (it slows every scavenge), and the usual
-// `await create()` or `for await` takes the result at once, so only results
-// still untaken (or streams still open) at the check are registered.
+// Results handed out whose call is still open, checked two microtask hops
+// after they were handed out. A finalization registration is costly (it slows
+// every scavenge), and the usual `await create()` or `for await` takes the
+// result at once: `await` calls `then` in the microtask job it queues, which
+// runs before the second hop. So only results still untaken (or streams still
+// open) at the check are registered, and nothing waits for the event loop to
+// turn (a macrotask check kept every call's objects alive until then).
 /** Something handed to the caller that may have been taken over (awaited, read) by the time it is checked. */
 export interface Claimable {
   /** True once the caller has taken the value over, so it no longer needs to own the call. */
@@ -55,6 +58,8 @@ function sweepUnclaimed(): void {
     else if (call.queued === 0 && call.holds === 0) call.ownersGoneIfNone();
   }
 }
+
+const secondHop = (): void => queueMicrotask(sweepUnclaimed);
 
 /**
  * The span of one provider call, ended exactly once on every path. Provider
@@ -107,7 +112,7 @@ export class CallSpan {
   }
 
   /**
-   * Like {@link CallSpan.own}, but decided at the next macrotask: `owner` is
+   * Like {@link CallSpan.own}, but decided two microtask hops later (after an `await` of it took it): `owner` is
    * registered only if the call is still open then and `claimed()` (when
    * given) is false.
    */
@@ -120,7 +125,7 @@ export class CallSpan {
       return;
     }
     this.queued++;
-    if (unclaimed.push(this, owner, claimable) === 3) setImmediate(sweepUnclaimed).unref();
+    if (unclaimed.push(this, owner, claimable) === 3) queueMicrotask(secondHop);
   }
 
   /**

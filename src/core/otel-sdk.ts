@@ -21,7 +21,16 @@ export type { ExportResult } from "@opentelemetry/core";
 export { resourceFromAttributes, defaultResource, detectResources, envDetector } from "@opentelemetry/resources";
 export type { Resource } from "@opentelemetry/resources";
 export { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-export { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+export type { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+
+/**
+ * Loads the OTLP/HTTP trace exporter (with its transformer and metrics SDK,
+ * the largest part of a cold start) only for a configuration that exports
+ * over OTLP.
+ */
+export function loadOtlpTraceExporter(): Promise<typeof import("@opentelemetry/exporter-trace-otlp-http").OTLPTraceExporter> {
+  return import("@opentelemetry/exporter-trace-otlp-http").then((m) => m.OTLPTraceExporter);
+}
 export { registerInstrumentations } from "@opentelemetry/instrumentation";
 export type { Instrumentation } from "@opentelemetry/instrumentation";
 export { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality } from "@opentelemetry/sdk-metrics";
