@@ -7,6 +7,8 @@ export default defineConfig({
     anthropic: "instrumentations/anthropic/index.ts",
     testing: "testing/index.ts",
     "server-cli": "server/cli.ts",
+    bridge: "bridge/index.ts",
+    "bridge-cli": "bridge/cli.ts",
     hook: "src/hook.ts",
   },
   format: ["esm", "cjs"],

@@ -65,10 +65,30 @@ function listOf(container: unknown): unknown[] {
   return Array.isArray(values) ? values : [];
 }
 
+const SNAKE: Record<string, string> = {
+  string_value: "stringValue",
+  bool_value: "boolValue",
+  int_value: "intValue",
+  double_value: "doubleValue",
+  bytes_value: "bytesValue",
+  array_value: "arrayValue",
+  kvlist_value: "kvlistValue",
+};
+
+/** The value with its proto (snake_case) field name read as the lowerCamelCase one. */
+function camel(value: object): Record<string, unknown> {
+  const v = value as Record<string, unknown>;
+  for (const key in v) {
+    const name = SNAKE[key];
+    if (name !== undefined) return { [name]: v[key] };
+  }
+  return v;
+}
+
 /** Any `AnyValue` as plain JSON data (undefined for an empty value). */
 function plainOf(value: unknown): Plain | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const v = value as Record<string, unknown>;
+  const v = camel(value);
   if (own(v, "stringValue")) return typeof v.stringValue === "string" ? v.stringValue : String(v.stringValue);
   if (own(v, "boolValue")) return v.boolValue === true || v.boolValue === "true";
   if (own(v, "intValue")) return intValue(v.intValue) ?? null;
@@ -92,7 +112,7 @@ function plainOf(value: unknown): Plain | undefined {
 /** An `AnyValue` as an OTel attribute value; undefined for an empty value (the attribute is left out). */
 export function attributeValueOf(value: unknown): AttributeValue | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const v = value as Record<string, unknown>;
+  const v = camel(value);
   if (own(v, "doubleValue")) {
     const d = doubleValue(v.doubleValue);
     return d;
@@ -104,7 +124,7 @@ export function attributeValueOf(value: unknown): AttributeValue | undefined {
     if (kinds.size <= 1 && !kinds.has("object") && !kinds.has("null")) return items as AttributeValue;
     return JSON.stringify(items);
   }
-  const plain = plainOf(value);
+  const plain = plainOf(v);
   if (plain === undefined || plain === null) return undefined;
   return typeof plain === "object" ? JSON.stringify(plain) : plain;
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * `humanloop-otel-bridge`: receives OTLP traces and delivers them to a
+ * Humanloop-compatible API, until SIGINT or SIGTERM.
+ */
+import { runBridgeCli } from "./cli-main.js";
+
+runBridgeCli(process.argv.slice(2)).then(
+  (running) => {
+    if (!running) return;
+    const stop = () => {
+      void running.stop().then(() => process.exit(0));
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  },
+  (error: unknown) => {
+    process.stderr.write(`humanloop-otel-bridge: ${(error as Error).message}\n`);
+    process.exit(2);
+  },
+);
