@@ -157,7 +157,9 @@ export class TraceAssembler {
   sweep(): void {
     const limit = this.now() - this.maxWaitMillis;
     for (const [missing, wait] of this.waits) {
-      if (wait.since > limit) continue;
+      // a wait on a span that arrived (and waits itself) ends with that span's wait; only a cycle of
+      // spans naming each other as parents outlives that, and ends after twice the bound
+      if (wait.since > limit || (this.waitingKeys.has(missing) && wait.since > limit - this.maxWaitMillis)) continue;
       this.endWait(missing, `parent span ${missing.slice(33)} not received within ${this.maxWaitMillis} ms`, "unlinkedTimeout");
     }
     this.emit();
@@ -166,7 +168,7 @@ export class TraceAssembler {
 
   /** Ends every wait now, unlinked (at shutdown: nothing waits forever). */
   releaseAll(reason: string): void {
-    for (const missing of [...this.waits.keys()]) this.endWait(missing, reason, "unlinkedTimeout");
+    for (const missing of [...this.waits.keys()]) if (!this.waitingKeys.has(missing)) this.endWait(missing, reason, "unlinkedTimeout");
     this.emit();
     this.schedule();
   }
@@ -186,6 +188,7 @@ export class TraceAssembler {
     }
     const waiter: Waiter = { key, span, kind: logKindOf(span.name, span.attributes) };
     if (span.parentSpanId === undefined) return this.resolve(waiter, {});
+    if (span.parentSpanId === span.spanId) return this.resolve(waiter, { reason: "the span names itself as its parent" });
     const parentKey = spanKey(span.traceId, span.parentSpanId);
     const anchor = this.remembered.get(parentKey);
     if (anchor) return this.resolve(waiter, anchor);
@@ -252,9 +255,14 @@ export class TraceAssembler {
 
   private enforceCapacity(): void {
     if (this.waitingKeys.size <= this.maxWaiting) return;
+    const reason = `too many spans waiting for their parents (maxWaitingSpans ${this.maxWaiting})`;
     for (const missing of this.waits.keys()) {
-      if (this.waitingKeys.size <= this.maxWaiting) break;
-      this.endWait(missing, `too many spans waiting for their parents (maxWaitingSpans ${this.maxWaiting})`, "unlinkedCapacity");
+      if (this.waitingKeys.size <= this.maxWaiting) return;
+      if (!this.waitingKeys.has(missing)) this.endWait(missing, reason, "unlinkedCapacity");
+    }
+    for (const missing of this.waits.keys()) {
+      if (this.waitingKeys.size <= this.maxWaiting) return;
+      this.endWait(missing, reason, "unlinkedCapacity"); // only cycles are left
     }
   }
 

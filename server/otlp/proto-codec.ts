@@ -7,8 +7,9 @@ import protobuf from "protobufjs";
 import { OTLP_TRACE_DESCRIPTOR } from "./otlp-descriptor.js";
 
 const root = protobuf.Root.fromJSON(OTLP_TRACE_DESCRIPTOR as protobuf.INamespace);
-const status = new protobuf.Type("Status").add(new protobuf.Field("code", 1, "int32")).add(new protobuf.Field("message", 2, "string"));
-new protobuf.Namespace("google").add(new protobuf.Namespace("rpc").add(status));
+const status = protobuf.Root.fromJSON({
+  nested: { google: { nested: { rpc: { nested: { Status: { fields: { code: { type: "int32", id: 1 }, message: { type: "string", id: 2 } } } } } } } },
+}).lookupType("google.rpc.Status");
 
 /** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest`. */
 export const ExportTraceServiceRequest = root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest");

@@ -108,21 +108,17 @@ async function inflate(bytes: Buffer, encoding: string | undefined, limit: numbe
 
 /** Answers one request to an OTLP/HTTP traces endpoint; resolves to the status sent. */
 export async function handleOtlpTraces(settings: ReceiverSettings, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  // the body is read (or drained, past the limit) first, so no answer races a sender still writing
+  const raw = await readBody(req, settings.maxBodyBytes);
   const format = formatOf(req.headers["content-type"]);
   const answerFormat = format ?? "json";
-  if (req.method !== "POST") {
-    req.resume();
-    return sendStatus(res, 405, answerFormat, "only POST is supported", { allow: "POST" });
-  }
+  if (req.method !== "POST") return sendStatus(res, 405, answerFormat, "only POST is supported", { allow: "POST" });
   if (req.headers["x-api-key"] !== settings.apiKey) {
-    req.resume();
     return sendStatus(res, 401, answerFormat, "invalid or missing X-API-KEY (set OTEL_EXPORTER_OTLP_HEADERS=x-api-key=...)");
   }
   if (!format) {
-    req.resume();
     return sendStatus(res, 415, answerFormat, `Content-Type ${req.headers["content-type"] ?? "(none)"} is not supported; send application/x-protobuf or application/json`);
   }
-  const raw = await readBody(req, settings.maxBodyBytes);
   if (raw.tooLarge) return sendStatus(res, 413, format, `the body is over ${settings.maxBodyBytes} bytes`);
   const bytes = await inflate(raw.bytes, req.headers["content-encoding"], settings.maxBodyBytes);
   if (!Buffer.isBuffer(bytes)) return sendStatus(res, bytes.status, format, bytes.message);
