@@ -19,4 +19,6 @@ export default defineConfig({
   platform: "node",
   splitting: true,
   shims: false,
+  // node:sqlite (the bridge's spool) exists only with its prefix
+  removeNodeProtocol: false,
 });

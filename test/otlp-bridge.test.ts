@@ -70,7 +70,7 @@ describe("OTLP in: out of order, split, duplicated, orphaned", () => {
     await until(() => s.logCount === 2);
     const orphan = s.log(ref(child.spanId))!;
     expect(orphan.parent_reference_id).toBeUndefined();
-    expect(orphan.metadata?.[UNLINKED_REASON_KEY]).toMatch(/parent span bfffffffffffffff not received within 200 ms/);
+    expect((orphan.metadata as Record<string, unknown> | undefined)?.[UNLINKED_REASON_KEY]).toMatch(/parent span bfffffffffffffff not received within 200 ms/);
     expect(s.log(ref(grandchild.spanId))!.parent_reference_id).toBe(ref(child.spanId));
     expect(bridge.stats).toMatchObject({ unlinkedTimeout: 1, waiting: 0, delivered: 2 });
   });
@@ -81,7 +81,7 @@ describe("OTLP in: out of order, split, duplicated, orphaned", () => {
     const orphans = ["c000000000000001", "c000000000000002", "c000000000000003"].map((id, i) => tool(T, id, `o${i}`, `d00000000000000${i + 1}`));
     for (const o of orphans) await send(`${bridge.url}/v1/traces`, s.apiKey, [o]);
     await until(() => s.logCount === 1);
-    expect(s.logs()[0]!.metadata?.[UNLINKED_REASON_KEY]).toMatch(/maxWaitingSpans 2/);
+    expect((s.logs()[0]!.metadata as Record<string, unknown> | undefined)?.[UNLINKED_REASON_KEY]).toMatch(/maxWaitingSpans 2/);
     expect(bridge.stats).toMatchObject({ unlinkedCapacity: 1, waiting: 2 });
   });
 

@@ -59,7 +59,7 @@ describe("POST /v1/traces: every malformed request gets its status, and the serv
     expect([res.status, res.contentType]).toEqual([200, "application/x-protobuf"]);
     const decoded = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(res.bytes), { longs: Number }) as { partialSuccess: { rejectedSpans: number } };
     expect(decoded.partialSuccess.rejectedSpans).toBe(1);
-    expect(s.logs().map((l) => l.config.name).sort()).toEqual(["good", "p"]);
+    expect(s.logs().map((l) => (l.config as { name: string }).name).sort()).toEqual(["good", "p"]);
   });
 });
 

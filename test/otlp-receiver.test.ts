@@ -32,7 +32,9 @@ async function bridgeTo(target: HumanloopTestServer): Promise<HumanloopOtlpBridg
 
 describe("OTLP in: the same logs as the in-process processor (shared fixture)", () => {
   it("from the OTel JS OTLP exporters (proto and JSON) to the server's /v1/traces and to the bridge, and from recorded payloads in other SDKs' shapes", async () => {
-    const [inProcess, viaJson, viaProto, viaBridgeJson, viaBridgeProto, viaBase64, viaSnake] = await Promise.all(Array.from({ length: 7 }, () => server()));
+    const [inProcess, viaJson, viaProto, viaBridgeJson, viaBridgeProto, viaBase64, viaSnake] = (await Promise.all(Array.from({ length: 7 }, () => server()))) as [
+      HumanloopTestServer, HumanloopTestServer, HumanloopTestServer, HumanloopTestServer, HumanloopTestServer, HumanloopTestServer, HumanloopTestServer,
+    ];
     const [bridgeJson, bridgeProto] = await Promise.all([bridgeTo(viaBridgeJson), bridgeTo(viaBridgeProto)]);
     const processor = new HumanloopSpanProcessor({ apiKey: inProcess.apiKey, baseUrl: inProcess.url, ...FAST });
     const batch = (exporter: JsonExporter | ProtoExporter) => new BatchSpanProcessor({ exporter, scheduledDelayMillis: 5 });
