@@ -1,8 +1,11 @@
 // Runs every benchmark in one process, one after the other.
+// `npm run bench -- --otlp-seconds 300` sets the OTLP bridge run's length (default 60 s).
 import { runExporterBench } from "./exporter.mjs";
 import { runOpenAIBench } from "./openai.mjs";
 import { runAnthropicBench } from "./anthropic.mjs";
+import { runOtlpBench } from "./otlp.mjs";
 
 await runExporterBench();
 await runOpenAIBench();
 await runAnthropicBench();
+await runOtlpBench(process.argv.slice(2));

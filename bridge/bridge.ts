@@ -18,10 +18,17 @@ import { diag } from "@opentelemetry/api";
 import { createDelivery, type Delivery } from "../exporters/humanloop/delivery.js";
 import type { DeliveryQueue } from "../exporters/humanloop/delivery-queue.js";
 import { TraceAssembler, type Anchor, type ReadyLog, type Resolution } from "../server/otlp/assembler.js";
-import type { DecodedTraces } from "../server/otlp/decode.js";
-import { handleOtlpTraces, IntakeBusy, type IntakeResult, type TraceIntake } from "../server/otlp/receiver.js";
+import { decodeJsonTraces, decodeProtobufTraces, type DecodedTraces } from "../server/otlp/decode.js";
+import { spanKey, type OtlpSpan } from "../server/otlp/otlp-span.js";
+import { handleOtlpTraces, IntakeBusy, type IntakeResult, type RawTraces, type TraceIntake } from "../server/otlp/receiver.js";
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from "./options.js";
-import { Spool } from "./spool.js";
+import { Spool, type DoneSpan } from "./spool.js";
+
+/** A spooled request whose spans are not all finished yet. */
+interface OpenRequest {
+  remaining: number;
+  done: DoneSpan[];
+}
 
 /** Counters of a bridge: what came in, what went out, and every span that did not go out as it came. */
 export interface BridgeStats {
@@ -75,7 +82,11 @@ function isPermanent(reason: string): boolean {
 export class HumanloopOtlpBridge implements TraceIntake {
   /** The listener's base URL, e.g. `http://127.0.0.1:4318` (traces go to `/v1/traces`). */
   url = "";
-  private readonly counters = { delivered: 0, refused: 0, deferred: 0, busy: 0, pendingLogs: 0 };
+  private readonly counters = { delivered: 0, refused: 0, deferred: 0, busy: 0, pendingLogs: 0, duplicates: 0 };
+  /** Spooled requests with unfinished spans, by spool id. */
+  private readonly requests = new Map<number, OpenRequest>();
+  /** The spool id of the request each unfinished span came in. */
+  private readonly owner = new Map<string, number>();
   private readonly assembler: TraceAssembler;
   private readonly queue: DeliveryQueue;
   private readonly delivery: Delivery;
@@ -130,32 +141,71 @@ export class HumanloopOtlpBridge implements TraceIntake {
       received: a.received,
       logged: a.logged,
       passedThrough: a.passedThrough,
-      duplicates: a.duplicates + this.queue.stats.duplicates,
+      duplicates: a.duplicates + this.counters.duplicates + this.queue.stats.duplicates,
       unlinkedTimeout: a.unlinkedTimeout,
       unlinkedCapacity: a.unlinkedCapacity,
       mappingFailed: a.mappingFailed,
-      ...this.counters,
+      delivered: this.counters.delivered,
+      refused: this.counters.refused,
+      deferred: this.counters.deferred,
+      busy: this.counters.busy,
+      pendingLogs: this.counters.pendingLogs,
       waiting: this.assembler.waitingCount,
     };
   }
 
-  /** Spans in the spool not yet finished (waiting, queued, or deferred to the next start). */
+  /** Requests in the spool with spans not yet finished (waiting, queued, or deferred to the next start). */
   get spooled(): number {
     this.spool.commit();
     return this.spool.pendingCount;
   }
 
   /** Takes one request's spans: into the spool (durable), then the waiting structure; throws {@link IntakeBusy} when full. */
-  accept(traces: DecodedTraces): IntakeResult {
+  accept(traces: DecodedTraces, raw: RawTraces): IntakeResult {
     if (this.closing) throw new IntakeBusy("the bridge is shutting down", 503, 5);
     const inFlight = this.counters.pendingLogs + this.assembler.waitingCount;
     if (inFlight > 0 && inFlight + traces.spans.length > this.options.maxPendingSpans) {
       this.counters.busy++;
       throw new IntakeBusy(`the bridge holds ${inFlight} undelivered spans (maxPendingSpans ${this.options.maxPendingSpans}); retry later`, 429, 1);
     }
-    this.spool.append(traces.spans);
-    this.assembler.add(traces.spans);
+    this.take(this.spool.append(raw), traces.spans);
     return { rejected: 0 };
+  }
+
+  /** Tracks the spans of spooled request `id` and hands the new ones to the assembler (a span seen before is finished at once). */
+  private take(id: number, spans: OtlpSpan[]): void {
+    const request: OpenRequest = { remaining: spans.length, done: [] };
+    this.requests.set(id, request);
+    const fresh: OtlpSpan[] = [];
+    for (const span of spans) {
+      const key = spanKey(span.traceId, span.spanId);
+      if (this.owner.has(key) || this.assembler.knows(key)) {
+        this.counters.duplicates++;
+        request.remaining--;
+        continue;
+      }
+      this.owner.set(key, id);
+      fresh.push(span);
+    }
+    if (request.remaining === 0) this.finishRequest(id, request);
+    if (fresh.length > 0) this.assembler.add(fresh);
+  }
+
+  /** One span of its request is finished (not logged, or its log delivered or refused for good). */
+  private finishSpan(key: string, done: DoneSpan): void {
+    const id = this.owner.get(key);
+    if (id === undefined) return;
+    this.owner.delete(key);
+    const request = this.requests.get(id);
+    if (!request) return;
+    request.done.push(done);
+    if (--request.remaining === 0) this.finishRequest(id, request);
+  }
+
+  private finishRequest(id: number, request: OpenRequest): void {
+    this.requests.delete(id);
+    this.spool.markDone(id, request.done);
+    this.scheduleCommit();
   }
 
   /**
@@ -183,14 +233,19 @@ export class HumanloopOtlpBridge implements TraceIntake {
     const { done, pending } = this.spool.load();
     for (const entry of done) {
       this.assembler.restore(entry.key, entry.anchor);
-      const ref = entry.anchor.ref;
-      if (entry.outcome === undefined || ref !== entry.key) continue; // a logged span's reference is its key
-      if (entry.outcome === "confirmed" && entry.logId) this.queue.logIds.confirm(ref, entry.logId);
-      else if (entry.outcome === "failed") this.queue.logIds.fail(ref, "refused by the API in an earlier run");
+      // a logged span's reference is its key
+      if (entry.outcome === "confirmed" && entry.logId) this.queue.logIds.confirm(entry.key, entry.logId);
+      else if (entry.outcome === "failed") this.queue.logIds.fail(entry.key, "refused by the API in an earlier run");
     }
-    if (pending.length > 0) {
-      diag.info(`humanloop-otel-bridge: replaying ${pending.length} spans from the spool ${this.options.spoolPath}`);
-      this.assembler.add(pending);
+    if (pending.length > 0) diag.info(`humanloop-otel-bridge: replaying ${pending.length} requests from the spool ${this.options.spoolPath}`);
+    for (const request of pending) {
+      let spans: OtlpSpan[] = [];
+      try {
+        spans = (request.format === "json" ? decodeJsonTraces(Buffer.from(request.bytes).toString("utf8")) : decodeProtobufTraces(request.bytes)).spans;
+      } catch (error) {
+        diag.error(`humanloop-otel-bridge: spooled request ${request.id} no longer decodes; dropped`, error);
+      }
+      this.take(request.id, spans);
     }
   }
 
@@ -198,8 +253,9 @@ export class HumanloopOtlpBridge implements TraceIntake {
   private release(ready: ReadyLog[], resolutions: Resolution[]): void {
     const anchors = new Map<string, Anchor>();
     for (const r of resolutions) {
+      if (r.duplicate) continue;
       if (r.log) anchors.set(r.key, r.anchor);
-      else this.spool.markDone(r.key, r.anchor);
+      else this.finishSpan(r.key, { key: r.key, anchor: r.anchor });
     }
     if (this.assembler.stats.unlinkedTimeout + this.assembler.stats.unlinkedCapacity > 0) this.warnOnce("unlinked", "some spans went out without their parent (it never arrived); see the bridge's stats");
     for (const { log, key } of ready) {
@@ -210,20 +266,22 @@ export class HumanloopOtlpBridge implements TraceIntake {
         this.counters.pendingLogs--;
         if (state.status === "confirmed") {
           this.counters.delivered++;
-          this.spool.markDone(key, anchor, "confirmed", state.id);
+          this.finishSpan(key, { key, anchor, outcome: "confirmed", logId: state.id });
         } else if (state.status === "failed" && isPermanent(state.reason)) {
           this.counters.refused++;
           this.warnOnce(`refused-${state.reason.slice(0, 12)}`, `a log was refused by the API (not retried): ${state.reason}`);
-          this.spool.markDone(key, anchor, "failed");
+          this.finishSpan(key, { key, anchor, outcome: "failed" });
         } else {
+          // stays unfinished in the spool: the next start delivers it
           this.counters.deferred++;
+          const id = this.owner.get(key);
+          this.owner.delete(key);
+          if (id !== undefined) this.requests.delete(id); // its other spans finish without it
           this.warnOnce("deferred", `a log could not be delivered in this run (${state.status === "failed" ? state.reason : "?"}); it stays in the spool for the next start`);
         }
-        this.scheduleCommit();
       });
       this.queue.enqueueLog(log);
     }
-    this.scheduleCommit();
   }
 
   private scheduleCommit(): void {

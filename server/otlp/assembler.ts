@@ -34,12 +34,14 @@ export interface ReadyLog {
   key: string;
 }
 
-/** A span resolved (logged or passed through), for a durable record of what children attach to. */
+/** A span resolved (logged, passed through, or dropped as a duplicate), for a durable record of what children attach to. */
 export interface Resolution {
   key: string;
   anchor: Anchor;
   /** The span's log, when it is logged. */
   log?: LogRequest;
+  /** Set when the span was seen before (its first copy is resolved, or will be, on its own). */
+  duplicate?: true;
 }
 
 /** Options of {@link TraceAssembler}. */
@@ -182,8 +184,10 @@ export class TraceAssembler {
   private addOne(span: OtlpSpan): void {
     this.stats.received++;
     const key = spanKey(span.traceId, span.spanId);
-    if (this.remembered.get(key) !== undefined || this.waitingKeys.has(key)) {
+    const known = this.remembered.get(key);
+    if (known !== undefined || this.waitingKeys.has(key)) {
       this.stats.duplicates++;
+      this.resolutions.push({ key, anchor: known ?? {}, duplicate: true });
       return;
     }
     const waiter: Waiter = { key, span, kind: logKindOf(span.name, span.attributes) };

@@ -43,9 +43,15 @@ export class IntakeBusy extends Error {
   }
 }
 
+/** A request body as received (gunzipped), for an intake that keeps it as is. */
+export interface RawTraces {
+  format: OtlpFormat;
+  bytes: Uint8Array;
+}
+
 /** Where decoded spans go. It answers once they are stored or durably accepted, or throws {@link IntakeBusy}. */
 export interface TraceIntake {
-  accept(traces: DecodedTraces): IntakeResult | Promise<IntakeResult>;
+  accept(traces: DecodedTraces, raw: RawTraces): IntakeResult | Promise<IntakeResult>;
 }
 
 /** Settings of {@link handleOtlpTraces}. */
@@ -131,7 +137,7 @@ export async function handleOtlpTraces(settings: ReceiverSettings, req: Incoming
   }
   let result: IntakeResult;
   try {
-    result = await settings.intake.accept(traces);
+    result = await settings.intake.accept(traces, { format, bytes });
   } catch (error) {
     if (error instanceof IntakeBusy) {
       return sendStatus(res, error.status, format, error.message, { "retry-after": String(error.retryAfterSeconds) });
