@@ -112,6 +112,8 @@ function plainOf(value: unknown): Plain | undefined {
 /** An `AnyValue` as an OTel attribute value; undefined for an empty value (the attribute is left out). */
 export function attributeValueOf(value: unknown): AttributeValue | undefined {
   if (typeof value !== "object" || value === null) return undefined;
+  const fast = (value as { stringValue?: unknown }).stringValue;
+  if (typeof fast === "string" && own(value, "stringValue")) return fast; // the common case, without a key scan
   const v = camel(value);
   if (own(v, "doubleValue")) {
     const d = doubleValue(v.doubleValue);

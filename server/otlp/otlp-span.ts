@@ -65,8 +65,8 @@ export function toMappableSpan(span: OtlpSpan): MappableSpan {
     startTime: span.startTime,
     endTime: span.endTime,
     duration: durationOf(span.startTime, span.endTime),
-    status: span.status.message ? { code: span.status.code, message: span.status.message } : { code: span.status.code },
-    events: span.events.map((e) => ({ name: e.name, time: e.time, attributes: e.attributes })),
+    status: span.status,
+    events: span.events, // already in the SDK's TimedEvent shape
     // the mapping reads only the resource's attributes (service.name)
     resource: { attributes: span.resource } as unknown as MappableSpan["resource"],
   };
