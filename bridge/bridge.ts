@@ -97,7 +97,11 @@ export class HumanloopOtlpBridge implements TraceIntake {
   private closing = false;
   private readonly warned = new Set<string>();
 
-  private constructor(readonly options: ResolvedBridgeOptions) {
+  /** The options in effect. */
+  readonly options: ResolvedBridgeOptions;
+
+  private constructor(options: ResolvedBridgeOptions) {
+    this.options = options;
     const queueSize = options.maxPendingSpans + options.maxWaitingSpans + 1000; // what the assembler releases always fits
     this.delivery = createDelivery({
       ...options.delivery,

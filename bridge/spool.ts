@@ -40,10 +40,13 @@ export class Spool {
   private finishes: { id: number; spans: string }[] = [];
 
   /** @param path file path, or `":memory:"` for no durability (what was acknowledged may be lost on a restart) */
-  constructor(
-    readonly path: string,
-    private readonly retentionMillis: number,
-  ) {
+  /** The file (or `":memory:"`). */
+  readonly path: string;
+  private readonly retentionMillis: number;
+
+  constructor(path: string, retentionMillis: number) {
+    this.path = path;
+    this.retentionMillis = retentionMillis;
     this.db = new DatabaseSync(path);
     this.db.exec(`
       PRAGMA journal_mode = WAL;

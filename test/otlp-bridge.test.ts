@@ -67,7 +67,7 @@ describe("OTLP in: out of order, split, duplicated, orphaned", () => {
     const grandchild = tool(T, "b000000000000002", "under-orphan", child.spanId);
     expect((await send(`${bridge.url}/v1/traces`, s.apiKey, [grandchild, child])).status).toBe(200);
     expect(bridge.stats.waiting).toBe(2);
-    await until(() => s.logCount === 2);
+    await until(() => s.logCount === 2 && bridge.stats.pendingLogs === 0);
     const orphan = s.log(ref(child.spanId))!;
     expect(orphan.parent_reference_id).toBeUndefined();
     expect((orphan.metadata as Record<string, unknown> | undefined)?.[UNLINKED_REASON_KEY]).toMatch(/parent span bfffffffffffffff not received within 200 ms/);

@@ -90,7 +90,10 @@ interface Wait {
 class Remembered {
   private current = new Map<string, Anchor>();
   private previous = new Map<string, Anchor>();
-  constructor(private readonly generationSize: number) {}
+  private readonly generationSize: number;
+  constructor(generationSize: number) {
+    this.generationSize = generationSize;
+  }
   get(key: string): Anchor | undefined {
     return this.current.get(key) ?? this.previous.get(key);
   }
@@ -120,12 +123,13 @@ export class TraceAssembler {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ready: ReadyLog[] = [];
   private resolutions: Resolution[] = [];
+  private readonly onReady: (logs: ReadyLog[], resolutions: Resolution[]) => void;
+  private readonly now: () => number;
 
-  constructor(
-    options: AssemblerOptions,
-    private readonly onReady: (logs: ReadyLog[], resolutions: Resolution[]) => void,
-    private readonly now: () => number = Date.now,
-  ) {
+  // no parameter properties in server/: the server CLI also runs from source with Node's type stripping
+  constructor(options: AssemblerOptions, onReady: (logs: ReadyLog[], resolutions: Resolution[]) => void, now: () => number = Date.now) {
+    this.onReady = onReady;
+    this.now = now;
     this.maxWaiting = options.maxWaitingSpans ?? 20_000;
     this.maxWaitMillis = options.maxWaitMillis ?? 300_000;
     this.defaults = options.defaults ?? {};

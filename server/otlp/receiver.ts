@@ -34,12 +34,12 @@ export interface IntakeResult {
 
 /** Thrown by an intake that cannot take the spans now: answered with `status` and `Retry-After`. */
 export class IntakeBusy extends Error {
-  constructor(
-    message: string,
-    readonly status: 429 | 503 = 503,
-    readonly retryAfterSeconds = 1,
-  ) {
+  readonly status: 429 | 503;
+  readonly retryAfterSeconds: number;
+  constructor(message: string, status: 429 | 503 = 503, retryAfterSeconds = 1) {
     super(message);
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -43,10 +43,10 @@ export class ServerOtlpIntake implements TraceIntake {
   private refusedReason: string | undefined;
   private refused = 0;
 
-  constructor(
-    private readonly context: V4Context,
-    options: AssemblerOptions = {},
-  ) {
+  private readonly context: V4Context;
+
+  constructor(context: V4Context, options: AssemblerOptions = {}) {
+    this.context = context;
     this.assembler = new TraceAssembler(options, (ready) => this.store(ready));
   }
 
