@@ -81,3 +81,26 @@ describe("TraceAssembler", () => {
     expect(assembler.stats.duplicates).toBe(2);
   });
 });
+
+describe("sessions of received spans", () => {
+  const withAttrs = (spanId: string, attributes: Record<string, string>, parentSpanId?: string): OtlpSpan => ({ ...span(spanId, parentSpanId), attributes: { "humanloop.kind": "tool", ...attributes } });
+
+  it("come from our session attribute, the GenAI conversation id, OpenInference, OpenLLMetry or Langfuse; else the trace", () => {
+    const { assembler, out } = setup();
+    assembler.add([
+      withAttrs("0000000000000001", { "humanloop.session.id": "ours", "gen_ai.conversation.id": "conv" }),
+      withAttrs("0000000000000002", { "gen_ai.conversation.id": "conv" }),
+      withAttrs("0000000000000003", { "session.id": "openinference" }),
+      withAttrs("0000000000000004", { "traceloop.association.properties.session_id": "openllmetry" }),
+      withAttrs("0000000000000005", { "langfuse.session.id": "langfuse" }),
+      withAttrs("0000000000000006", {}),
+    ]);
+    expect(out.map((r) => r.log.session_reference_id)).toEqual(["ours", "conv", "openinference", "openllmetry", "langfuse", T]);
+  });
+
+  it("a span naming no session takes its parent's", () => {
+    const { assembler, out } = setup();
+    assembler.add([withAttrs("0000000000000002", {}, "0000000000000001"), withAttrs("0000000000000001", { "langfuse.session.id": "lf-1" })]);
+    expect(out.map((r) => r.log.session_reference_id)).toEqual(["lf-1", "lf-1"]);
+  });
+});
