@@ -234,7 +234,7 @@ export class HumanloopOtlpBridge implements TraceIntake {
   }
 
   private replay(): void {
-    const { done, pending } = this.spool.load();
+    const { done, pending } = this.spool.load(this.options.maxRememberedSpans);
     for (const entry of done) {
       this.assembler.restore(entry.key, entry.anchor);
       // a logged span's reference is its key

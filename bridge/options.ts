@@ -32,7 +32,10 @@ export interface BridgeOptions {
   maxPendingSpans?: number;
   /** Largest request body, before and after gunzip, in bytes. Default 10 MiB. */
   maxBodyBytes?: number;
-  /** How long finished spans are kept in the spool for late children of a restarted bridge, in ms. Default 900,000 (15 minutes). */
+  /**
+   * How long finished spans are kept in the spool for late children of a restarted bridge, in ms (a restart reads
+   * back at most `maxRememberedSpans` of them). Costs disk: ~200 bytes a span. Default 300,000 (5 minutes).
+   */
   spoolRetentionMillis?: number;
   /**
    * Delivery settings of the exporter queue (batching, concurrency, retry; `project`, `source`,
@@ -65,7 +68,7 @@ const NUMBERS = {
   maxRememberedSpans: 200_000,
   maxPendingSpans: 20_000,
   maxBodyBytes: 10 * 1024 * 1024,
-  spoolRetentionMillis: 900_000,
+  spoolRetentionMillis: 300_000,
 } as const;
 
 const KNOWN = new Set(["apiKey", "baseUrl", "receiverApiKey", "port", "host", "spoolPath", "delivery", ...Object.keys(NUMBERS)]);

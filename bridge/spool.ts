@@ -108,21 +108,24 @@ export class Spool {
     return Number((this.countPending.get() as { n: number | bigint }).n);
   }
 
-  /** What a restarted bridge needs: finished spans (for late children), and the unfinished requests in the order received. */
-  load(): { done: DoneSpan[]; pending: PendingRequest[] } {
-    const done: DoneSpan[] = [];
-    const pending: PendingRequest[] = [];
-    const rows = this.db.prepare("SELECT id, format, body, spans FROM requests ORDER BY id").all() as Array<{
-      id: number | bigint;
-      format: string;
-      body: Uint8Array | null;
-      spans: string | null;
-    }>;
-    for (const row of rows) {
-      if (row.body !== null) pending.push({ id: Number(row.id), format: row.format === "json" ? "json" : "protobuf", bytes: row.body });
-      else if (row.spans !== null) done.push(...(JSON.parse(row.spans) as DoneSpan[]));
+  /**
+   * What a restarted bridge needs: the most recent finished spans (at most
+   * about `maxDone`, for late children: the rest are not read, so a long
+   * retention costs disk, not memory), and the unfinished requests in the
+   * order received.
+   */
+  load(maxDone: number): { done: DoneSpan[]; pending: PendingRequest[] } {
+    const batches: DoneSpan[][] = [];
+    let count = 0;
+    for (const row of this.db.prepare("SELECT spans FROM requests WHERE done_at IS NOT NULL ORDER BY id DESC").iterate() as Iterable<{ spans: string | null }>) {
+      if (count >= maxDone) break;
+      const spans = row.spans === null ? [] : (JSON.parse(row.spans) as DoneSpan[]);
+      batches.push(spans);
+      count += spans.length;
     }
-    return { done, pending };
+    const rows = this.db.prepare("SELECT id, format, body FROM requests WHERE done_at IS NULL ORDER BY id").all() as Array<{ id: number | bigint; format: string; body: Uint8Array }>;
+    const pending = rows.map((row): PendingRequest => ({ id: Number(row.id), format: row.format === "json" ? "json" : "protobuf", bytes: row.body }));
+    return { done: batches.reverse().flat(), pending };
   }
 
   /** Writes what is buffered and closes the file. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HumanloopOtlpBridge, type BridgeOptions } from "../bridge/index.js";
+import { Spool } from "../bridge/spool.js";
 import { UNLINKED_REASON_KEY } from "../exporters/humanloop/index.js";
 import type { HumanloopTestServer } from "../testing/index.js";
 import { FAST, serverPool } from "./exporter-helpers.js";
@@ -132,5 +133,23 @@ describe("the bridge's durable spool", () => {
     expect(s.log(ref(M.spanId))!.parent_reference_id).toBe(ref(R.spanId));
     expect(second.stats).toMatchObject({ duplicates: 1, unlinkedTimeout: 0, delivered: 1 });
     expect(s.stats.rejected).toEqual([]);
+  });
+});
+
+describe("Spool", () => {
+  it("keeps request bodies until finished, then their spans' anchors; a restart reads back only the newest anchors and the unfinished requests", () => {
+    const file = new Spool(spool(), 60_000);
+    const body = (n: number) => ({ format: "json" as const, bytes: Buffer.from(`{"n":${n}}`) });
+    const ids = [1, 2, 3].map((n) => file.append(body(n)));
+    file.markDone(ids[0]!, [{ key: "k1", anchor: { ref: "k1" }, outcome: "confirmed", logId: "data_1" }]);
+    file.markDone(ids[1]!, [{ key: "k2", anchor: {} }, { key: "k3", anchor: { ref: "k1" } }]);
+    expect(file.pendingCount).toBe(3); // finishing is buffered until commit
+    file.commit();
+    expect(file.pendingCount).toBe(1);
+    const { done, pending } = file.load(2);
+    expect(done.map((d) => d.key)).toEqual(["k2", "k3"]);
+    expect(pending.map((p) => [p.id, p.format, Buffer.from(p.bytes).toString()])).toEqual([[ids[2], "json", '{"n":3}']]);
+    expect(file.load(10).done.map((d) => d.key)).toEqual(["k1", "k2", "k3"]);
+    file.close();
   });
 });
