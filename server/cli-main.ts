@@ -25,6 +25,7 @@ export interface CliOptions {
 export const USAGE = `Usage: humanloop-otel-server [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON]
 
 A strict local Humanloop v4 API. Prints its base URL, serves until SIGINT/SIGTERM.
+Also takes OTLP/HTTP traces at POST /v1/traces (protobuf or JSON) and stores them as logs.
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
 const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults"];

@@ -42,6 +42,7 @@ export class ServerOtlpIntake implements TraceIntake {
   private refusedNow = 0;
   private refusedReason: string | undefined;
   private refused = 0;
+  private unlinkedReported = false;
 
   private readonly context: V4Context;
 
@@ -71,6 +72,11 @@ export class ServerOtlpIntake implements TraceIntake {
 
   private store(ready: ReadyLog[]): void {
     for (const wave of wavesOf(ready)) this.storeBatch(wave);
+    const { unlinkedTimeout, unlinkedCapacity } = this.assembler.stats;
+    if (unlinkedTimeout + unlinkedCapacity > 0 && !this.unlinkedReported) {
+      this.unlinkedReported = true;
+      diag.warn("humanloop-otel-server: OTLP spans were stored without their parent (it did not arrive in time); the reason is in each log's metadata");
+    }
   }
 
   /** Stores one batch; drops logs already stored (a sender's retry), unlinks logs whose parent was refused, counts the rest refused. */
