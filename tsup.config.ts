@@ -8,6 +8,8 @@ export default defineConfig({
     "openai-agents": "instrumentations/openai-agents/index.ts",
     testing: "testing/index.ts",
     "server-cli": "server/cli.ts",
+    bridge: "bridge/index.ts",
+    "bridge-cli": "bridge/cli.ts",
     hook: "src/hook.ts",
   },
   format: ["esm", "cjs"],

@@ -41,6 +41,7 @@ serves until SIGINT/SIGTERM.
                  full (default): each answer waits for an fsync, survives power loss;
                  normal: faster, an answered request survives a crash or kill -9 of the
                  server, not a power loss or OS crash
+Also takes OTLP/HTTP traces at POST /v1/traces (protobuf or JSON) and stores them as logs.
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
 const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db", "--synchronous"];

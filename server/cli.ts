@@ -3,7 +3,12 @@
  * `humanloop-otel-server`: starts the local Humanloop v4 server, prints its
  * URL, and serves until SIGINT or SIGTERM.
  */
+import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { runCli } from "./cli-main.js";
+
+// warnings (e.g. OTLP spans refused or stored without their parent) go to standard error
+const write = (message: string, ...args: unknown[]) => process.stderr.write(`${[message, ...args.map(String)].join(" ")}\n`);
+diag.setLogger({ error: write, warn: write, info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
 runCli(process.argv.slice(2)).then(
   (running) => {

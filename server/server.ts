@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { FaultPlan, type Faults, type ScriptedFault } from "./faults.js";
 import { sendJson } from "./http-io.js";
 import { handleInspection } from "./inspection.js";
+import { handleServerOtlp } from "./otlp/server-intake.js";
 import { HumanloopStore } from "./store.js";
 import { StatsRecorder } from "./stats.js";
 import { allTrees, sessionTree } from "./trees.js";
@@ -140,6 +141,7 @@ export class HumanloopTestServer {
         }
         return handleInspection(this, req, res, url);
       }
+      if (url.pathname === "/v1/traces") return void handleServerOtlp(this.context, req, res);
       if (url.pathname.startsWith("/v4/")) {
         void handleV4(this.context, req, res, url);
         return;

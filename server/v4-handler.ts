@@ -56,7 +56,8 @@ function matchRoute(method: string, url: URL): Route | { name: string; status: 4
   return { name: `${method} ${path}`, status: 404 };
 }
 
-function runLogs(ctx: V4Context, body: unknown): RouteAnswer {
+/** `POST /v4/logs` without HTTP: validates `body` (one log or an array) and stores it all or nothing, counting it in the statistics. */
+export function runLogs(ctx: V4Context, body: unknown): RouteAnswer {
   const outcome = acceptLogs(ctx.store, body);
   ctx.stats.logBatch(outcome.size, outcome.duplicates);
   return outcome;

@@ -16,8 +16,9 @@ const ROOMS: Record<string, readonly string[]> = {
   "src/feedback/": ["src/core/", "src/feedback/", "exporters/humanloop/"],
   "instrumentations/": ["src/core/", "instrumentations/"],
   "exporters/": ["src/core/", "exporters/"],
-  "server/": ["src/core/", "server/", "exporters/humanloop/mapping/"],
+  "server/": ["src/core/", "server/", "exporters/humanloop/mapping/", "exporters/humanloop/span-filter.", "exporters/humanloop/types."],
   "testing/": ["src/core/", "server/", "testing/"],
+  "bridge/": ["src/core/", "exporters/", "server/otlp/", "bridge/"],
 };
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -71,7 +72,7 @@ export function forbiddenImports(file: string, text: string): string[] {
 }
 
 describe("layout: imports run one way", () => {
-  const files = ["src", "instrumentations", "exporters", "server", "testing"].flatMap(sourceFiles);
+  const files = ["src", "instrumentations", "exporters", "server", "testing", "bridge"].flatMap(sourceFiles);
 
   it("finds the rooms' files", () => {
     for (const room of Object.keys(ROOMS)) expect(files.some((f) => roomOf(f) === room), room).toBe(true);
@@ -94,5 +95,7 @@ describe("layout: imports run one way", () => {
     expect(forbiddenImports("src/core/x.ts", `import { a } from "./attributes.js"; import "@opentelemetry/api";`)).toEqual([]);
     expect(forbiddenImports("instrumentations/openai/x.ts", `import { a } from "../../src/core/attributes.js";`)).toEqual([]);
     expect(forbiddenImports("src/register.ts", `import { a } from "../server/store.js";`)).toEqual([]);
+    expect(forbiddenImports("bridge/x.ts", `import { a } from "../server/store.js";`)).toHaveLength(1);
+    expect(forbiddenImports("bridge/x.ts", `import { a } from "../server/otlp/decode.js"; import { b } from "../exporters/humanloop/delivery.js";`)).toEqual([]);
   });
 });

@@ -47,6 +47,33 @@ export function projectOf(span: Pick<MappableSpan, "attributes" | "resource">, d
   return "default";
 }
 
+/**
+ * Attributes that name a session, first found wins: `session()`'s own, the
+ * GenAI conversation id, OpenInference's `session.id`, OpenLLMetry's
+ * association property, Langfuse's. Without any, one trace is one session.
+ */
+export const SESSION_KEYS: readonly string[] = [
+  Humanloop.SESSION_ID,
+  GenAI.CONVERSATION_ID,
+  "session.id",
+  "traceloop.association.properties.session_id",
+  "langfuse.session.id",
+];
+
+/** The session a span's attributes name, if any (see {@link SESSION_KEYS}). */
+export function sessionOf(attributes: Attributes): string | undefined {
+  for (const key of SESSION_KEYS) {
+    const value = stringAttr(attributes, key);
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** Whether a span's attributes name a session of their own. */
+export function hasOwnSession(attributes: Attributes): boolean {
+  return sessionOf(attributes) !== undefined;
+}
+
 /** Epoch ms of the minute whose `YYYY-MM-DDTHH:MM:` prefix is cached (spans of one minute share it). */
 let prefixMinute = NaN;
 let prefix = "";
@@ -212,7 +239,7 @@ export function toLogRequest(span: MappableSpan, kind: LogKind, link: LogLink, d
   const log: LogRequest = {
     project: projectOf(span, defaults),
     reference_id: referenceIdOf(span.spanContext()),
-    session_reference_id: stringAttr(attributes, Humanloop.SESSION_ID) ?? span.spanContext().traceId,
+    session_reference_id: sessionOf(attributes) ?? span.spanContext().traceId,
     config:
       kind === "model"
         ? modelConfigOf(attributes)

@@ -1,0 +1,8 @@
+/**
+ * `humanloop-otel/bridge`: the OTLP bridge for embedding (the
+ * `humanloop-otel-bridge` command runs the same class).
+ *
+ * @packageDocumentation
+ */
+export { HumanloopOtlpBridge, type BridgeStats } from "./bridge.js";
+export { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from "./options.js";
