@@ -12,6 +12,7 @@ import { StatsRecorder } from "./stats.js";
 import { allTrees, sessionTree } from "./trees.js";
 import type { ServerStats, SessionTree, StoredFeedback, StoredLog, StoredSession } from "./types.js";
 import { handleV4, type V4Context } from "./v4-handler.js";
+import { handleViewer } from "./viewer/router.js";
 
 /** Options of {@link HumanloopTestServer.start}. */
 export interface HumanloopTestServerOptions {
@@ -144,6 +145,8 @@ export class HumanloopTestServer {
         void handleV4(this.context, req, res, url);
         return;
       }
+      // The web viewer (`/`, `/sessions/{id}`, `/traces/{id}`, `/logs/{id}`, `/login`): server/viewer/.
+      if (handleViewer({ store: this.context.store, apiKey: this.apiKey, loopback: this.loopback }, req, res, url)) return;
       req.resume();
       sendJson(res, 404, { detail: "Not Found" });
     } catch (error) {
