@@ -118,7 +118,7 @@ describe("the viewer, browsed", () => {
     for (const path of ["/", `/traces/${hostileId}`, `/logs/${hostileId}`]) {
       const page = await open(path);
       const text = await page.locator("main").innerText();
-      expect(await page.evaluate(() => (window as { __pwned?: string }).__pwned)).toBeUndefined();
+      expect(await page.evaluate("window.__pwned")).toBeUndefined();
       expect(await page.locator("script").count()).toBe(0);
       expect(await page.locator("img[onerror], main b").count()).toBe(0);
       expect(text).toContain(`name ${SCRIPT}`);
@@ -143,7 +143,7 @@ describe("the viewer, browsed", () => {
       const model = server.logs().find((l) => l.session_id === session.id && Array.isArray(l.messages))!;
       for (const path of ["/", `/sessions/${session.id}`, `/logs/${model.id}`, `/logs/${hostileId}`, `/traces/${hostileId}`]) {
         const page = await open(path, width);
-        const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+        const { scroll, client } = (await page.evaluate("({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })")) as { scroll: number; client: number };
         expect(scroll, `${path} at ${width}px`).toBeLessThanOrEqual(client);
         await page.close();
       }

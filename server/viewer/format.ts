@@ -2,6 +2,8 @@
  * Small formatters of the viewer: times, durations, tokens, a log's kind
  * and name, and a log's time span. Pure functions.
  */
+import type { HumanloopStore } from "../store.js";
+import type { StoredFile, StoredVersion } from "../store-files.js";
 import { timeOf } from "../store-rows.js";
 import type { StoredLog } from "../types.js";
 
@@ -30,20 +32,59 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
 const rec = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-/** What a log is and is called: v4 `config.type`/`config.name`, v5 kernel and path, else the model. */
-export function describe(log: StoredLog): { kind: string; name: string; model?: string; provider?: string } {
+/** What a list shows of a log. */
+export interface Described {
+  kind: string;
+  name: string;
+  model?: string;
+  provider?: string;
+}
+
+/** A v5 log's file and version kernel, when the log names them (see {@link describer}). */
+export interface FileFacts {
+  kind?: string;
+  path?: string;
+  kernel?: Record<string, unknown>;
+}
+
+/**
+ * What a log is and is called: v4 `config.type`/`config.name`, a v5 log's
+ * inline kernel or its file (kind, last part of the path) and version
+ * kernel (model, provider), else the model.
+ */
+export function describe(log: StoredLog, file: FileFacts = {}): Described {
   const kernelKind = (["prompt", "tool", "flow", "evaluator"] as const).find((k) => rec(log[k]) !== undefined);
-  const config = rec(log.config) ?? (kernelKind ? rec(log[kernelKind]) : undefined) ?? {};
+  const config = rec(log.config) ?? (kernelKind ? rec(log[kernelKind]) : undefined) ?? file.kernel ?? {};
   const fn = rec(config.function);
-  const path = str(log.path);
-  const kind = str(config.type) ?? kernelKind ?? (log.api_version === "v5" ? "log" : "log");
+  const path = str(log.path) ?? file.path;
+  const kind = str(config.type) ?? kernelKind ?? file.kind ?? "log";
   const name = str(config.name) ?? str(fn?.name) ?? (path ? path.split("/").pop() : undefined) ?? str(config.model) ?? log.id;
-  const described: { kind: string; name: string; model?: string; provider?: string } = { kind, name };
+  const described: Described = { kind, name };
   const model = str(config.model);
   const provider = str(config.provider);
   if (model !== undefined) described.model = model;
   if (provider !== undefined) described.provider = provider;
   return described;
+}
+
+/** {@link describe} with the v5 files and versions looked up in `store` (each once). */
+export function describer(store: HumanloopStore): (log: StoredLog) => Described {
+  const files = new Map<string, StoredFile | undefined>();
+  const versions = new Map<string, StoredVersion | undefined>();
+  return (log) => {
+    const facts: FileFacts = {};
+    if (typeof log.file_id === "string") {
+      if (!files.has(log.file_id)) files.set(log.file_id, store.files.fileById(log.file_id));
+      const file = files.get(log.file_id);
+      if (file) Object.assign(facts, { kind: file.kind, path: file.path });
+    }
+    if (typeof log.version_id === "string") {
+      if (!versions.has(log.version_id)) versions.set(log.version_id, store.files.versionById(log.version_id));
+      const kernel = versions.get(log.version_id)?.kernel;
+      if (kernel) facts.kernel = kernel;
+    }
+    return describe(log, facts);
+  };
 }
 
 /** When a log started and ended (ms since the epoch), from its start/end times, else its creation time and duration. */

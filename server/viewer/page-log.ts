@@ -7,7 +7,7 @@ import type { HumanloopStore } from "../store.js";
 import type { LogSummary } from "../store-queries.js";
 import type { StoredFeedback, StoredLog } from "../types.js";
 import { chat } from "./chat.js";
-import { describe, duration, durationOf, tokens, when } from "./format.js";
+import { describer, duration, durationOf, tokens, when } from "./format.js";
 import { html, pretty, type Html } from "./html.js";
 
 /** What happened to the last feedback form sent from this page. */
@@ -58,7 +58,7 @@ export function logPage(store: HumanloopStore, id: string, notice?: FeedbackNoti
   const detail = store.queries.logDetail(id);
   if (!detail) return undefined;
   const { log } = detail;
-  const d = describe(log);
+  const d = describer(store)(log);
   const version = typeof log.version_id === "string" ? store.files.versionById(log.version_id) : undefined;
   const file = typeof log.file_id === "string" ? store.files.fileById(log.file_id) : undefined;
   const ms = durationOf(log);

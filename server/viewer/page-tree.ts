@@ -5,7 +5,7 @@
  */
 import type { HumanloopStore } from "../store.js";
 import type { StoredLog } from "../types.js";
-import { describe, duration, durationOf, spanOf, tokens, when } from "./format.js";
+import { describer, duration, durationOf, spanOf, tokens, when, type Described } from "./format.js";
 import { html, type Html } from "./html.js";
 
 interface Node {
@@ -46,8 +46,7 @@ function flatten(roots: Node[]): Node[] {
   return out;
 }
 
-function line(log: StoredLog): Html {
-  const d = describe(log);
+function line(log: StoredLog, d: Described): Html {
   const ms = durationOf(log);
   const tok = tokens(log.prompt_tokens, log.output_tokens);
   return html`<span class="node"><span class="tag">${d.kind}</span> <a href="/logs/${encodeURIComponent(log.id)}">${d.name}</a>${
@@ -59,12 +58,13 @@ function line(log: StoredLog): Html {
   }</span>`;
 }
 
-function branch(node: Node): Html {
-  if (node.children.length === 0) return html`<li>${line(node.log)}</li>`;
-  return html`<li><details open><summary>${line(node.log)}</summary><ul>${node.children.map(branch)}</ul></details></li>`;
+function branch(node: Node, describe: (log: StoredLog) => Described): Html {
+  const here = line(node.log, describe(node.log));
+  if (node.children.length === 0) return html`<li>${here}</li>`;
+  return html`<li><details open><summary>${here}</summary><ul>${node.children.map((child) => branch(child, describe))}</ul></details></li>`;
 }
 
-function timeline(nodes: Node[]): Html {
+function timeline(nodes: Node[], describe: (log: StoredLog) => Described): Html {
   const spans = nodes.map((node) => ({ node, ...spanOf(node.log) }));
   const starts = spans.map((s) => s.start).filter((v): v is number => v !== undefined);
   const ends = spans.map((s) => s.end ?? s.start).filter((v): v is number => v !== undefined);
@@ -83,16 +83,17 @@ function timeline(nodes: Node[]): Html {
   return html`<div class="timeline" id="timeline"><div class="muted">0 – ${duration(total)} from ${when(t0)} UTC</div>${rows}</div>`;
 }
 
-function treePage(title: string, facts: Html, logs: StoredLog[]): Html {
+function treePage(store: HumanloopStore, title: string, facts: Html, logs: StoredLog[]): Html {
   const roots = forest(logs);
+  const describe = describer(store);
   const errors = logs.filter((log) => typeof log.error === "string").length;
   const sum = (key: string) => logs.reduce((n, log) => n + (typeof log[key] === "number" ? (log[key] as number) : 0), 0);
   return html`<h1>${title}</h1>
 <dl class="facts">${facts}<dt>Logs</dt><dd>${logs.length}</dd><dt>Tokens in / out</dt><dd>${sum("prompt_tokens")} / ${sum("output_tokens")}</dd><dt>Errors</dt><dd>${
     errors > 0 ? html`<span class="err">${errors}</span>` : "0"
   }</dd></dl>
-<h2>Tree</h2><div class="tree" id="tree"><ul>${roots.map(branch)}</ul></div>
-<h2>Timeline</h2>${timeline(flatten(roots))}`;
+<h2>Tree</h2><div class="tree" id="tree"><ul>${roots.map((root) => branch(root, describe))}</ul></div>
+<h2>Timeline</h2>${timeline(flatten(roots), describe)}`;
 }
 
 /** The page of session `id`, or undefined when there is no such session. */
@@ -105,7 +106,7 @@ export function sessionPage(store: HumanloopStore, id: string): { title: string;
   const facts = html`<dt>Id</dt><dd>${session.id}</dd>${session.reference_id !== undefined ? html`<dt>Reference</dt><dd>${session.reference_id}</dd>` : ""}${
     project !== undefined ? html`<dt>Project</dt><dd>${project}</dd>` : ""
   }`;
-  return { title, body: treePage(title, facts, logs) };
+  return { title, body: treePage(store, title, facts, logs) };
 }
 
 /** The page of the trace rooted at log `id` (a v5 flow and what ran under it, or a loose v4 log tree), or undefined. */
@@ -113,12 +114,12 @@ export function tracePage(store: HumanloopStore, id: string): { title: string; b
   const logs = store.queries.traceLogs(id);
   const root = logs.find((log) => log.id === id);
   if (!root) return undefined;
-  const d = describe(root);
+  const d = describer(store)(root);
   const title = `Trace ${d.name}`;
   const facts = html`<dt>Root log</dt><dd><a href="/logs/${encodeURIComponent(root.id)}">${root.id}</a></dd>${
     typeof root.project === "string" ? html`<dt>Project</dt><dd>${root.project}</dd>` : ""
   }${typeof root.log_status === "string" ? html`<dt>Status</dt><dd>${root.log_status}</dd>` : ""}${
     typeof root.session_id === "string" ? html`<dt>Session</dt><dd><a href="/sessions/${encodeURIComponent(root.session_id)}">${root.session_reference_id ?? root.session_id}</a></dd>` : ""
   }`;
-  return { title, body: treePage(title, facts, logs) };
+  return { title, body: treePage(store, title, facts, logs) };
 }
