@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FaultPlan, type Faults, type ScriptedFault } from "./faults.js";
+import { GroupCommit } from "./group-commit.js";
 import { sendJson } from "./http-io.js";
 import { handleInspection } from "./inspection.js";
 import { HumanloopStore } from "./store.js";
@@ -118,7 +119,7 @@ export class HumanloopTestServer {
     }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const context: V4Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key" };
+    const context: V4Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db) };
     const instance = new HumanloopTestServer(server, `http://${urlHost}:${port}/v4`, context, options.dbPath, loopback);
     server.on("request", (req, res) => instance.route(req, res));
     return instance;
