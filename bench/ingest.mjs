@@ -115,6 +115,8 @@ export async function ingestRun(logs, { extra = [], label = "full" } = {}) {
       rssStartMB: +(before.rss / 2 ** 20).toFixed(1),
       rssPeakMB: +(Math.max(before.rss, ...samples, after.rss) / 2 ** 20).toFixed(1),
       rssEndMB: +(after.rss / 2 ** 20).toFixed(1),
+      // RSS at each fifth of the run: flat at the end means bounded.
+      rssFifthsMB: [1, 2, 3, 4, 5].map((k) => +((samples[Math.min(samples.length - 1, Math.floor((samples.length * k) / 5) - 1)] ?? after.rss) / 2 ** 20).toFixed(0)),
     };
   } finally {
     await server.stop();
@@ -136,7 +138,7 @@ export async function runIngestBench(logs = 50_000) {
   }
   // Sustained: 4x the logs, watching the server's memory.
   const sustained = await ingestRun(logs * 4, { label: "sustained" });
-  console.log(`sustained, ${sustained.logs} logs, synchronous=full: ${sustained.rate} logs/s, RSS ${sustained.rssStartMB} -> peak ${sustained.rssPeakMB} -> ${sustained.rssEndMB} MB`);
+  console.log(`sustained, ${sustained.logs} logs, synchronous=full: ${sustained.rate} logs/s, RSS ${sustained.rssStartMB} -> peak ${sustained.rssPeakMB} -> ${sustained.rssEndMB} MB (at each fifth: ${sustained.rssFifthsMB.join(", ")} MB)`);
   results.sustained = sustained;
   return results;
 }
