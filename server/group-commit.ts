@@ -66,7 +66,8 @@ export class GroupCommit {
       }
       db.exec("COMMIT");
     } catch (error) {
-      if (db.isTransaction) db.exec("ROLLBACK");
+      // (The database may have been closed meanwhile, by a server that stopped: then there is nothing to roll back.)
+      if (db.isOpen && db.isTransaction) db.exec("ROLLBACK");
       for (const item of group) item.reject(error);
       return;
     }

@@ -52,3 +52,11 @@ it("over HTTP: of concurrent requests, the invalid one stores nothing and every 
     await server.close();
   }
 });
+
+it("rejects a group whose database was closed before it ran, without throwing anywhere else", async () => {
+  const other = HumanloopStore.open();
+  const commits = new GroupCommit(other.db);
+  const pending = commits.run(() => other.ensureProject("late"));
+  other.close();
+  await expect(pending).rejects.toThrow(/not open/);
+});
