@@ -59,6 +59,6 @@ if (real) {
   for (const r of rejected) console.log(`rejected ${r.route}: ${JSON.stringify(r.detail)}`);
 
   await Promise.all([humanloop.close(), openai.close(), anthropic.close()]);
-  console.log(`\nStored in ${DEMO_DB}. Browse it later: npm run server (serves that database at http://127.0.0.1:4010/v4).`);
+  console.log(`\nStored in ${DEMO_DB}. Browse it later: npm run server, then open http://127.0.0.1:4010/ (the API is at http://127.0.0.1:4010/v4).`);
   if (rejected.length > 0) process.exitCode = 1;
 }

@@ -32,10 +32,11 @@ export interface CliOptions {
 /** The usage text printed by `--help`. */
 export const USAGE = `Usage: humanloop-otel-server [--db PATH] [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON]
 
-A strict Humanloop v4 API that keeps every log in SQLite. Prints its base URL,
-serves until SIGINT/SIGTERM.
+A strict Humanloop v4 API that keeps every log in SQLite, and a web viewer of
+them on the same port (/). Prints both URLs, serves until SIGINT/SIGTERM.
   --db PATH      database file (env HUMANLOOP_SERVER_DB; default ${DEFAULT_DB_PATH}; :memory: keeps nothing)
-  --host H       interface (default 127.0.0.1; another host needs an explicit key)
+  --host H       interface (default 127.0.0.1; another host needs an explicit key,
+                 and the viewer then asks for it)
   --api-key KEY  the X-API-KEY to require (env HUMANLOOP_SERVER_API_KEY; default a random key, printed)
   --synchronous full|normal
                  full (default): each answer waits for an fsync, survives power loss;
@@ -118,5 +119,7 @@ export async function runCli(
     ...(db === ":memory:" ? {} : { dbPath: db }),
   });
   print(`humanloop-otel-server listening at ${server.url} (X-API-KEY: ${server.apiKey}, database: ${db})`);
+  const viewer = server.url.replace(/\/v4$/, "/");
+  print(`viewer: ${viewer} (${isLoopback(options.host) ? "open on this machine" : "asks for the X-API-KEY"})`);
   return { server, stop: () => server.close() };
 }

@@ -94,7 +94,7 @@ function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) =>
     const ref = get(item, "reference_id");
     const key = projectKey(store, item);
     if (ref !== undefined && key !== undefined) {
-      const known = !key.startsWith("new:") && store.logByReferenceIn(ref, key) !== undefined;
+      const known = !key.startsWith("new:") && store.logIdByReferenceIn(ref, key) !== undefined;
       if (known || seenRefs.has(`${key}\0${ref}`)) {
         duplicates += 1;
         at("reference_id", "duplicate_reference_id", `reference_id ${ref} is already used in this project`);
@@ -105,11 +105,11 @@ function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) =>
   return { issues, duplicates };
 }
 
-/** The stored parent for `ref`: in the child's project first, else the only one anywhere. */
-function findParent(store: HumanloopStore, ref: string, key: string | undefined): StoredLog | "ambiguous" | undefined {
-  const inProject = key !== undefined ? store.logByReferenceIn(ref, key) : undefined;
-  if (inProject) return inProject;
-  const anywhere = store.logsByReference(ref);
+/** The id of the stored parent for `ref`: in the child's project first, else the only one anywhere. */
+function findParent(store: HumanloopStore, ref: string, key: string | undefined): string | "ambiguous" | undefined {
+  const inProject = key !== undefined && !key.startsWith("new:") ? store.logIdByReferenceIn(ref, key) : undefined;
+  if (inProject !== undefined) return inProject;
+  const anywhere = store.logIdsByReference(ref);
   if (anywhere.length > 1) return "ambiguous";
   return anywhere[0];
 }
@@ -138,7 +138,7 @@ function storeItem(store: HumanloopStore, item: Item): { id: string; project_id:
     log.session_id = session.id;
     if (session.reference_id !== undefined) log.session_reference_id = session.reference_id;
   }
-  const parentId = get(item, "parent_id") ?? (typeof parent === "object" ? parent.id : undefined);
+  const parentId = get(item, "parent_id") ?? (parent !== undefined && parent !== "ambiguous" ? parent : undefined);
   if (parentId !== undefined) log.parent_id = parentId;
   store.addLog(log);
   return session ? { id: log.id, project_id: project.id, session_id: session.id } : { id: log.id, project_id: project.id };

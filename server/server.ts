@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FaultPlan, type Faults, type ScriptedFault } from "./faults.js";
+import { GroupCommit } from "./group-commit.js";
 import { sendJson } from "./http-io.js";
 import { handleInspection } from "./inspection.js";
 import { handleServerOtlp } from "./otlp/server-intake.js";
@@ -13,6 +14,7 @@ import { StatsRecorder } from "./stats.js";
 import { allTrees, sessionTree } from "./trees.js";
 import type { ServerStats, SessionTree, StoredFeedback, StoredLog, StoredSession } from "./types.js";
 import { handleV4, type V4Context } from "./v4-handler.js";
+import { handleViewer } from "./viewer/router.js";
 
 /** Options of {@link HumanloopTestServer.start}. */
 export interface HumanloopTestServerOptions {
@@ -118,7 +120,7 @@ export class HumanloopTestServer {
     }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const context: V4Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key" };
+    const context: V4Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db) };
     const instance = new HumanloopTestServer(server, `http://${urlHost}:${port}/v4`, context, options.dbPath, loopback);
     server.on("request", (req, res) => instance.route(req, res));
     return instance;
@@ -146,6 +148,8 @@ export class HumanloopTestServer {
         void handleV4(this.context, req, res, url);
         return;
       }
+      // The web viewer (`/`, `/sessions/{id}`, `/traces/{id}`, `/logs/{id}`, `/login`): server/viewer/.
+      if (handleViewer({ store: this.context.store, apiKey: this.apiKey, loopback: this.loopback }, req, res, url)) return;
       req.resume();
       sendJson(res, 404, { detail: "Not Found" });
     } catch (error) {

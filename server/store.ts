@@ -222,6 +222,16 @@ export class HumanloopStore {
     return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.reference_id = ? AND l.project_id = ?`).all(ref, projectId))[0];
   }
 
+  /** The server id of the log with reference `ref` in project `projectId`, or undefined (an index probe, no row read). */
+  logIdByReferenceIn(ref: string, projectId: string): string | undefined {
+    return this.sql("SELECT id FROM logs WHERE reference_id = ? AND project_id = ?").get(ref, projectId)?.id as string | undefined;
+  }
+
+  /** The server ids of the logs that used `ref` as their reference_id (one per project), oldest first. */
+  logIdsByReference(ref: string): string[] {
+    return this.sql("SELECT id FROM logs WHERE reference_id = ? ORDER BY seq").all(ref).map((row) => row.id as string);
+  }
+
   /** How many logs are stored. */
   get logCount(): number {
     return Number(this.sql("SELECT count(*) AS n FROM logs").get()!.n);

@@ -1,12 +1,13 @@
 /**
  * The `/v4` request pipeline of the local server, in order: read the body,
  * latency, injected status (nothing stored), API key (401), size (413),
- * encoding and content type (415), JSON (400), the route itself (in one
- * store transaction: a 4xx keeps nothing; a full disk or I/O error is a 503
+ * encoding and content type (415), JSON (400), the route itself (in its
+ * own savepoint of a group commit, see group-commit.ts: a 4xx keeps nothing; a full disk or I/O error is a 503
  * with Retry-After), then the store-then-reset fault.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultPlan } from "./faults.js";
+import type { GroupCommit } from "./group-commit.js";
 import { isJsonContentType, readBody, sendJson } from "./http-io.js";
 import { acceptLogs } from "./log-rules.js";
 import { createSession, patchLog, postFeedback, type RouteAnswer } from "./routes.js";
@@ -20,6 +21,8 @@ export interface V4Context {
   faults: FaultPlan;
   stats: StatsRecorder;
   apiKey: string;
+  /** Where the write requests run: concurrent requests share one durable commit. */
+  commits: GroupCommit;
 }
 
 /** A matched v4 route: its normalised name and how to answer it. */
@@ -124,8 +127,8 @@ export async function handleV4(ctx: V4Context, req: IncomingMessage, res: Server
     if (req.headers["x-api-key"] !== ctx.apiKey) return reply({ status: 401, body: { detail: "Invalid or missing X-API-KEY" } });
     if (raw.tooLarge) return reply({ status: 413, body: { detail: "Request body over 10 MiB" } });
     const parsed = parseBody(req, raw.bytes, route.bodyRequired);
-    // One transaction per request, committed (fsynced) before the answer; a non-2xx answer keeps nothing.
-    const answer = parsed.ok ? ctx.store.transaction(() => route.run(ctx, parsed.body), (a) => a.status < 300) : parsed.answer;
+    // Each request in its own savepoint of a group transaction, committed (fsynced) before the answer; a non-2xx answer keeps nothing.
+    const answer = parsed.ok ? await ctx.commits.run(() => route.run(ctx, parsed.body), (a) => a.status < 300) : parsed.answer;
     if (answer.status === 422) {
       ctx.stats.rejected(route.name, parsed.ok ? parsed.body : undefined, (answer.body as { detail: ValidationIssue[] }).detail);
     }

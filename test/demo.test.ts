@@ -16,7 +16,7 @@ it("the demo runs the example app locally and prints one tree per session", { ti
   expect(out).toMatch(/└─ model claude-3-5-haiku-latest {2}\(anthropic\) {2}tokens 64\/27/);
   expect(out).toContain("11 logs, 2 sessions, 0 rejected requests.");
   // What it made stays in the demo database, for `npm run server`.
-  expect(out.trimEnd().split("\n").at(-1)).toBe("Stored in .humanloop/demo.db. Browse it later: npm run server (serves that database at http://127.0.0.1:4010/v4).");
+  expect(out.trimEnd().split("\n").at(-1)).toBe("Stored in .humanloop/demo.db. Browse it later: npm run server, then open http://127.0.0.1:4010/ (the API is at http://127.0.0.1:4010/v4).");
   const store = HumanloopStore.open({ path: ".humanloop/demo.db" });
   try {
     expect(store.logCount).toBe(11);

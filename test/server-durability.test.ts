@@ -118,7 +118,10 @@ describe("safe defaults", () => {
     try {
       expect(running.server.apiKey).toMatch(/^hl-local-[0-9a-f]{24}$/);
       expect(running.server.dbPath).toBe(dbPath);
-      expect(lines).toEqual([`humanloop-otel-server listening at ${running.server.url} (X-API-KEY: ${running.server.apiKey}, database: ${dbPath})`]);
+      expect(lines).toEqual([
+        `humanloop-otel-server listening at ${running.server.url} (X-API-KEY: ${running.server.apiKey}, database: ${dbPath})`,
+        `viewer: ${running.server.url.replace(/\/v4$/, "/")} (open on this machine)`,
+      ]);
     } finally {
       await running.stop();
     }

@@ -125,11 +125,11 @@ describe("CLI", () => {
     expect(() => parseCliArgs(["--faults", '{"rest":1}'])).toThrow(/unknown field "rest"/);
   });
 
-  it("runs in-process: prints one line with the URL and answers", async () => {
+  it("runs in-process: prints the URL and the viewer's, and answers", async () => {
     const lines: string[] = [];
     const running = (await runCli(["--api-key", "cli-key", "--db", ":memory:"], (line) => lines.push(line)))!;
     try {
-      expect(lines).toEqual([expect.stringContaining(running.server.url)]);
+      expect(lines).toEqual([expect.stringContaining(running.server.url), `viewer: ${running.server.url.replace(/\/v4$/, "/")} (open on this machine)`]);
       const res = await fetch(`${running.server.url}/sessions`, { method: "POST", headers: { "x-api-key": "cli-key" } });
       expect(res.status).toBe(200);
     } finally {

@@ -1,0 +1,80 @@
+/**
+ * Group commit: the requests that arrive while the event loop is busy are
+ * written in one SQLite transaction, each inside its own savepoint (so each
+ * keeps its all-or-nothing answer), and committed with one fsync; only then
+ * is each answered. Acknowledgement still follows the durable commit, but
+ * concurrent clients share the commit's cost instead of paying one fsync
+ * per request.
+ */
+import type { DatabaseSync } from "node:sqlite";
+
+interface Pending {
+  fn: () => unknown;
+  keep: (result: unknown) => boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Runs write requests in shared transactions (see the module comment). */
+export class GroupCommit {
+  private readonly db: DatabaseSync;
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+
+  /**
+   * Runs `fn` in the next group's transaction, in its own savepoint: kept
+   * when `keep(result)` is true, rolled back otherwise or when `fn` throws.
+   * Resolves with the result once the group is committed (durably); rejects
+   * with `fn`'s error, or with the commit's error (then nothing of the group
+   * was stored).
+   */
+  run<T>(fn: () => T, keep: (result: T) => boolean = () => true): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, keep: keep as (result: unknown) => boolean, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const group = this.queue;
+    this.queue = [];
+    if (group.length === 0) return;
+    const db = this.db;
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      for (const item of group) {
+        db.exec("SAVEPOINT request");
+        try {
+          const value = item.fn();
+          db.exec(item.keep(value) ? "RELEASE request" : "ROLLBACK TO request; RELEASE request");
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          // SQLite may have rolled the whole transaction back (a full disk can): then the group fails as one.
+          if (!db.isTransaction) throw error;
+          db.exec("ROLLBACK TO request; RELEASE request");
+          outcomes.push({ ok: false, error });
+        }
+      }
+      db.exec("COMMIT");
+    } catch (error) {
+      // (The database may have been closed meanwhile, by a server that stopped: then there is nothing to roll back.)
+      if (db.isOpen && db.isTransaction) db.exec("ROLLBACK");
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
+  }
+}
