@@ -11,7 +11,8 @@ import { HumanloopStore } from "./store.js";
 import { StatsRecorder } from "./stats.js";
 import { allTrees, sessionTree } from "./trees.js";
 import type { ServerStats, SessionTree, StoredFeedback, StoredLog, StoredSession } from "./types.js";
-import { handleV4, type V4Context } from "./v4-handler.js";
+import { handleV4 } from "./v4-handler.js";
+import { handleV5, type V5Context } from "./v5/handler.js";
 
 /** Options of {@link HumanloopTestServer.start}. */
 export interface HumanloopTestServerOptions {
@@ -33,6 +34,12 @@ export interface HumanloopTestServerOptions {
   dbPath?: string;
   /** `PRAGMA synchronous` of a file database; default `"full"` (see `OpenDatabaseOptions.synchronous`). */
   synchronous?: "full" | "normal";
+  /**
+   * v5 strict mode: an unknown field in a `/v5` request body is a 422
+   * `extra_forbidden` (as the exporter must never send one); default
+   * `false`: ignored, as Humanloop's API ignores what its SDK strips.
+   */
+  v5Strict?: boolean;
   /** Milliseconds a client may take to send a request's headers; default `30_000`. */
   headersTimeoutMs?: number;
   /** Milliseconds a client may take to send a whole request; default `120_000`. */
@@ -63,17 +70,20 @@ export function isLoopback(host: string): boolean {
 export class HumanloopTestServer {
   /** Base URL including `/v4`, e.g. `http://127.0.0.1:43121/v4`. */
   readonly url: string;
+  /** Base URL of the v5 API, e.g. `http://127.0.0.1:43121/v5` (Humanloop's v5 SDK: `baseUrl`; the exporter: `baseUrl` with `apiVersion: "v5"`). */
+  readonly v5Url: string;
   /** The API key the server accepts. */
   readonly apiKey: string;
   /** The database file, or undefined for an in-memory store. */
   readonly dbPath: string | undefined;
-  private readonly context: V4Context;
+  private readonly context: V5Context;
   private readonly server: Server;
   private readonly loopback: boolean;
 
-  private constructor(server: Server, url: string, context: V4Context, dbPath: string | undefined, loopback: boolean) {
+  private constructor(server: Server, url: string, context: V5Context, dbPath: string | undefined, loopback: boolean) {
     this.server = server;
     this.url = url;
+    this.v5Url = url.replace(/\/v4$/, "/v5");
     this.apiKey = context.apiKey;
     this.context = context;
     this.dbPath = dbPath;
@@ -117,7 +127,7 @@ export class HumanloopTestServer {
     }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const context: V4Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key" };
+    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", v5Mode: options.v5Strict ? "strict" : "lenient" };
     const instance = new HumanloopTestServer(server, `http://${urlHost}:${port}/v4`, context, options.dbPath, loopback);
     server.on("request", (req, res) => instance.route(req, res));
     return instance;
@@ -142,6 +152,10 @@ export class HumanloopTestServer {
       }
       if (url.pathname.startsWith("/v4/")) {
         void handleV4(this.context, req, res, url);
+        return;
+      }
+      if (url.pathname.startsWith("/v5/")) {
+        void handleV5(this.context, req, res, url);
         return;
       }
       req.resume();

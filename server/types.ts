@@ -35,12 +35,14 @@ export interface LogUpdate {
  * and `duration` hold the latest values (after updates).
  */
 export interface StoredLog {
-  /** Server id, `data_...`. */
+  /** Server id, `data_...` (v4), or the client's `log_id` (v5). */
   id: string;
-  /** The project's name. */
-  project: string;
-  /** The project's id, `pr_...`. */
-  project_id: string;
+  /** `"v5"` for a log made through the `/v5` routes; absent for v4. */
+  api_version?: "v5";
+  /** The project's name (v4 logs; v5 logs have none, their file `path` names a folder instead). */
+  project?: string;
+  /** The project's id, `pr_...` (v4 logs only). */
+  project_id?: string;
   /** The session's id, `sesh_...`, when the log is in a session. */
   session_id?: string;
   /** The caller's session reference, when the session has one. */
@@ -123,6 +125,8 @@ export interface ServerStats {
   total: number;
   /** Requests answered 422, with their bodies (the last 1,000). */
   rejected: RejectedRequest[];
+  /** Requests answered 409, by the `type` of the error (`duplicate_reference_id`, v5 `duplicate_log_id`, `already_complete`, `trace_complete`, ...). */
+  conflicts: Record<string, number>;
   /** `reference_id`s refused as already used in their project. */
   duplicates: number;
   /** Connections destroyed after storing, by the reset fault. */

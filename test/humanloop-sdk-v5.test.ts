@@ -9,14 +9,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HumanloopClient } from "humanloop5";
-import { HumanloopTestServer } from "../../testing/index.js";
+import { HumanloopTestServer } from "../testing/index.js";
 
 let server: HumanloopTestServer;
 let hl: HumanloopClient;
 
 beforeAll(async () => {
-  server = await HumanloopTestServer.start();
-  hl = new HumanloopClient({ apiKey: server.apiKey, baseUrl: server.url.replace(/\/v4$/, "/v5") });
+  server = await HumanloopTestServer.start({ v5Strict: true });
+  hl = new HumanloopClient({ apiKey: server.apiKey, baseUrl: server.v5Url });
 });
 afterAll(() => server.close());
 

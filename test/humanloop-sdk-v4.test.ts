@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Humanloop } from "humanloop4";
-import { HumanloopTestServer } from "../../testing/index.js";
+import { HumanloopTestServer } from "../testing/index.js";
 
 let server: HumanloopTestServer;
 let hl: Humanloop;
