@@ -13,6 +13,7 @@ import { createSession, patchLog, postFeedback, type RouteAnswer } from "./route
 import type { StatsRecorder } from "./stats.js";
 import type { HumanloopStore } from "./store.js";
 import type { ValidationIssue } from "./types.js";
+import { getSession, listLogs, listSessions } from "./v4-reads.js";
 
 /** What the pipeline works with. */
 export interface V4Context {
@@ -37,6 +38,7 @@ export type RouteMatch<C extends V4Context = V4Context> = ApiRoute<C> | { name: 
 type Route = ApiRoute;
 
 const PATCH_BY_ID = /^\/v4\/logs\/([^/]+)$/;
+const SESSION_BY_ID = /^\/v4\/sessions\/([^/]+)$/;
 
 function matchRoute(method: string, url: URL): RouteMatch {
   const path = url.pathname;
@@ -46,6 +48,9 @@ function matchRoute(method: string, url: URL): RouteMatch {
     const referenceId = url.searchParams.get("reference_id") ?? undefined;
     return { name: "PATCH /v4/logs", bodyRequired: true, run: (ctx, body) => patchLog(ctx.store, { referenceId }, body) };
   }
+  if (path === "/v4/logs" && method === "GET") {
+    return { name: "GET /v4/logs", bodyRequired: false, run: (ctx) => listLogs(ctx.store, url.searchParams) };
+  }
   if (path === "/v4/logs") {
     return known("POST /v4/logs", "POST", { bodyRequired: true, run: (ctx, body) => runLogs(ctx, body) });
   }
@@ -53,6 +58,14 @@ function matchRoute(method: string, url: URL): RouteMatch {
   if (byId) {
     const id = decodeId(byId[1]!);
     return known("PATCH /v4/logs/{id}", "PATCH", { bodyRequired: true, run: (ctx, body) => patchLog(ctx.store, { id }, body) });
+  }
+  const session = SESSION_BY_ID.exec(path);
+  if (session) {
+    const id = decodeId(session[1]!);
+    return known("GET /v4/sessions/{id}", "GET", { bodyRequired: false, run: (ctx) => getSession(ctx.store, id) });
+  }
+  if (path === "/v4/sessions" && method === "GET") {
+    return { name: "GET /v4/sessions", bodyRequired: false, run: (ctx) => listSessions(ctx.store, url.searchParams) };
   }
   if (path === "/v4/sessions") {
     return known("POST /v4/sessions", "POST", { bodyRequired: false, run: (ctx, body) => createSession(ctx.store, body) });

@@ -5,24 +5,13 @@
  * log (the feedback id is the evaluator log's id, its `type` the
  * evaluator's path), so v4 feedback readers and the viewer see them too.
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { prepared } from "../prepared.js";
 import type { RouteAnswer } from "../routes.js";
 import type { HumanloopStore } from "../store.js";
 import type { StoredFile, StoredVersion } from "../store-files.js";
 import type { StoredFeedback, StoredLog } from "../types.js";
 import { logNotFoundError } from "./rules.js";
 import { fileResponse, logResponse, type V5FileInfo } from "./responses.js";
-
-const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
-
-/** A prepared statement on the store's database, made once per SQL text (reads only). */
-export function prepared(store: HumanloopStore, text: string): StatementSync {
-  let cache = statements.get(store.db);
-  if (!cache) statements.set(store.db, (cache = new Map()));
-  let statement = cache.get(text);
-  if (!statement) cache.set(text, (statement = store.db.prepare(text)));
-  return statement;
-}
 
 const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
 
