@@ -76,7 +76,8 @@ describe("Humanloop's v5 SDK against the server", () => {
     expect(log.evaluatorLogs.map((e) => e.judgment)).toEqual(expect.arrayContaining(["good", "better text"]));
     // A new judgment replaces the previous one; null clears it. The v4 feedback readers see every judgment.
     await hl.evaluators.log({ parentId: "sdk-p1", path: "rating", judgment: "bad" });
-    await hl.evaluators.log({ parentId: "sdk-p1", path: "correction", judgment: null });
+    // The SDK's types leave null out; the API (and the SDK's serializer) take it.
+    await hl.evaluators.log({ parentId: "sdk-p1", path: "correction", judgment: null as unknown as string });
     expect((await hl.logs.get("sdk-p1")).evaluatorLogs.map((e) => e.judgment)).toEqual(["bad"]);
     expect(server.store.feedbackFor("sdk-p1").map((f) => [f.type, f.value ?? (f.unset ? "unset" : undefined)])).toEqual([
       ["rating", "good"],

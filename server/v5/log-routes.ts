@@ -5,6 +5,7 @@
  * themselves are the pure functions of `./rules.ts` and `./flow-status.ts`.
  */
 import { isRecord } from "../checks.js";
+import { prepared } from "../prepared.js";
 import type { RouteAnswer } from "../routes.js";
 import { newId, type HumanloopStore } from "../store.js";
 import type { StoredFile, StoredVersion } from "../store-files.js";
@@ -81,18 +82,17 @@ function ms(text: unknown): number | undefined {
   return Number.isNaN(value) ? undefined : value;
 }
 
+/** The earliest start and latest end of the logs under log `id` (any depth, by `trace_parent_id`). */
+const SPAN_OF_CHILDREN = `WITH RECURSIVE tree(id) AS (SELECT ?1 UNION ALL SELECT c.id FROM logs c JOIN tree t ON c.trace_parent_id = t.id)
+  SELECT min(start_time) AS start, max(end_time) AS end FROM logs WHERE id IN (SELECT id FROM tree) AND id != ?1`;
+
 /** On completion: `end_time` set (now, unless the log has one), start and end widened to cover every log under it. */
 function completionTimes(store: HumanloopStore, log: StoredLog): { start_time?: string; end_time: string } {
-  let start = ms(log.start_time);
-  let end = ms(log.end_time) ?? Date.now();
-  for (const child of store.queries.traceLogs(log.id)) {
-    if (child.id === log.id) continue;
-    const [s, e] = [ms(child.start_time), ms(child.end_time)];
-    if (s !== undefined) start = start === undefined ? s : Math.min(start, s);
-    if (e !== undefined) end = Math.max(end, e);
-  }
+  const children = prepared(store, SPAN_OF_CHILDREN).get(log.id)!;
+  const starts = [ms(log.start_time), ms(children.start)].filter((t): t is number => t !== undefined);
+  const end = Math.max(ms(log.end_time) ?? Date.now(), ms(children.end) ?? 0);
   const out: { start_time?: string; end_time: string } = { end_time: new Date(end).toISOString() };
-  if (start !== undefined) out.start_time = new Date(start).toISOString();
+  if (starts.length > 0) out.start_time = new Date(Math.min(...starts)).toISOString();
   return out;
 }
 
