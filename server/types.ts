@@ -83,8 +83,12 @@ export interface StoredSession {
 export interface SessionTree {
   /** The session's server id, or `null` for the logs without a session. */
   session_id: string | null;
-  /** The session's caller reference, when it has one. */
+  /** The session's caller reference, when it has one (for v5 logs: the `session()` id in their `metadata.session_id`). */
   session_reference_id?: string;
+  /** `"v5"` for a tree of v5 logs (grouped by `session()` id, else by trace; nested by `trace_parent_id`). */
+  api_version?: "v5";
+  /** For a v5 tree outside any `session()`: its root log's id. */
+  trace_id?: string;
   /** Logs without a parent in this session. */
   roots: LogNode[];
 }
