@@ -25,15 +25,17 @@ export interface CliOptions {
   faults?: Faults;
   /** `--synchronous full|normal`: `PRAGMA synchronous` of the database file; default `full` (see `HumanloopTestServerOptions.synchronous`). */
   synchronous?: "full" | "normal";
+  /** `--v5-strict`: an unknown field in a `/v5` body is a 422 (see `HumanloopTestServerOptions.v5Strict`); default off. */
+  v5Strict?: boolean;
   /** `--help`. */
   help: boolean;
 }
 
 /** The usage text printed by `--help`. */
-export const USAGE = `Usage: humanloop-otel-server [--db PATH] [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON]
+export const USAGE = `Usage: humanloop-otel-server [--db PATH] [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON] [--v5-strict]
 
-A strict Humanloop v4 API that keeps every log in SQLite. Prints its base URL,
-serves until SIGINT/SIGTERM.
+The Humanloop v4 and v5 APIs (/v4, /v5), keeping every log in SQLite. Prints
+its v4 base URL (the v5 one ends in /v5), serves until SIGINT/SIGTERM.
   --db PATH      database file (env HUMANLOOP_SERVER_DB; default ${DEFAULT_DB_PATH}; :memory: keeps nothing)
   --host H       interface (default 127.0.0.1; another host needs an explicit key)
   --api-key KEY  the X-API-KEY to require (env HUMANLOOP_SERVER_API_KEY; default a random key, printed)
@@ -41,6 +43,7 @@ serves until SIGINT/SIGTERM.
                  full (default): each answer waits for an fsync, survives power loss;
                  normal: faster, an answered request survives a crash or kill -9 of the
                  server, not a power loss or OS crash
+  --v5-strict    an unknown field in a /v5 request body is a 422 (default: ignored)
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
 const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db", "--synchronous"];
@@ -52,6 +55,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
     if (flag === "--help" || flag === "-h") {
       options.help = true;
+      continue;
+    }
+    if (flag === "--v5-strict") {
+      options.v5Strict = true;
       continue;
     }
     if (!VALUE_FLAGS.includes(flag)) throw new Error(`unknown option ${flag}\n${USAGE}`);

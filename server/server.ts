@@ -1,6 +1,6 @@
 /**
- * `HumanloopTestServer`: a strict local Humanloop v4 server on `node:http`
- * and SQLite, with fault injection and a read-back API for tests.
+ * `HumanloopTestServer`: a strict local Humanloop v4 and v5 server on
+ * `node:http` and SQLite, with fault injection and a read-back API for tests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,7 +54,11 @@ export function isLoopback(host: string): boolean {
 /**
  * A local, strict implementation of the Humanloop v4 API (HUMANLOOP_V4.md):
  * `POST /logs`, `PATCH /logs/{id}`, `PATCH /logs?reference_id=`,
- * `POST /sessions`, `POST /feedback`, with FastAPI-shaped 422s and
+ * `POST /sessions`, `POST /feedback`, and the reads `GET /logs`,
+ * `GET /sessions`, `GET /sessions/{id}`; and of the v5 logging API
+ * (HUMANLOOP_V5.md) under {@link HumanloopTestServer.v5Url}: Prompt, Tool,
+ * Flow and Evaluator logs, `GET /logs/{id}` and Humanloop's OTel import
+ * (`server/v5/`). Both with FastAPI-shaped 422s and
  * all-or-nothing requests (one SQLite transaction each, committed before
  * the answer). Keeps everything in SQLite: in memory by default, in a file
  * with `dbPath` (then it survives a restart, or a `kill -9`, of the server).

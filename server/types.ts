@@ -125,7 +125,7 @@ export interface RejectedRequest {
 export interface ServerStats {
   /** Count of requests per normalised route (`POST /v4/logs`, `PATCH /v4/logs/{id}`, ...) and answer status; `"reset"` for connections destroyed by a fault. */
   requests: Record<string, Record<string, number>>;
-  /** Total requests received on `/v4` routes. */
+  /** Total requests received on `/v4` and `/v5` routes. */
   total: number;
   /** Requests answered 422, with their bodies (the last 1,000). */
   rejected: RejectedRequest[];
