@@ -127,7 +127,7 @@ export interface ServerStats {
   requests: Record<string, Record<string, number>>;
   /** Total requests received on `/v4` and `/v5` routes. */
   total: number;
-  /** Requests answered 422, with their bodies (the last 1,000). */
+  /** Requests answered 422, with their bodies, and spans the v5 OTel import refused, with the operation each stood for (the last 1,000). */
   rejected: RejectedRequest[];
   /** Requests answered 409, by the `type` of the error (`duplicate_reference_id`, v5 `duplicate_log_id`, `already_complete`, `trace_complete`, ...). */
   conflicts: Record<string, number>;

@@ -149,12 +149,17 @@ describe("Humanloop's OTel import", () => {
     ]);
   });
 
-  it("stores nothing of a payload when one span is refused", async () => {
+  it("keeps the spans the rules accept and reports the others in partialSuccess, still 200 (the SDK does not await its export)", async () => {
     const good = span({ "humanloop.file.type": "tool", "humanloop.file.path": "calc" });
-    const orphan = span({ "humanloop.file.type": "tool", "humanloop.file.path": "calc", "humanloop.log.trace_parent_id": "missing" });
-    expect((await call(lenient, "POST", "/import/otel/v1/traces", payload(good, orphan))).status).toBe(404);
-    expect((await call(lenient, "POST", "/import/otel/v1/traces", payload(span({ "humanloop.file.path": "x" })))).status).toBe(422);
-    expect(lenient.logCount).toBe(0);
+    const orphan = span({ "humanloop.file.type": "tool", "humanloop.file.path": "other", "humanloop.log.trace_parent_id": "missing" });
+    const answer = await call(lenient, "POST", "/import/otel/v1/traces", payload(good, orphan));
+    expect(answer).toMatchObject({ status: 200, body: { records: [expect.any(String)], partialSuccess: { rejectedSpans: 1, errorMessage: expect.stringContaining("missing") } } });
+    expect(lenient.logs().map((l) => l.path)).toEqual(["calc"]);
+    expect(lenient.store.files.allFiles().map((f) => f.path)).toEqual(["calc"]);
+    expect(lenient.stats.rejected).toMatchObject([{ route: "POST /v5/import/otel/v1/traces", detail: [{ loc: ["body", "trace_parent_id"], type: "not_found" }] }]);
+    // A payload that is not Humanloop spans is a 422, storing nothing.
+    expect((await call(lenient, "POST", "/import/otel/v1/traces", payload(good, span({ "humanloop.file.path": "x" })))).status).toBe(422);
+    expect(lenient.logCount).toBe(1);
   });
 });
 

@@ -7,10 +7,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RouteAnswer } from "../routes.js";
 import type { HumanloopStore } from "../store.js";
+import type { ValidationIssue } from "../types.js";
 import { decodeId, handleApi, type ApiRoute, type RouteMatch, type V4Context } from "../v4-handler.js";
 import type { UnknownFieldMode } from "./checks.js";
 import { createLog, logJudgment, updateLog, type LogKind, type LogQuery } from "./log-routes.js";
-import { parseOtelImport } from "./otel-import.js";
+import { parseOtelImport, type OtelImportOp } from "./otel-import.js";
 import { getLog } from "./read-routes.js";
 
 /** What the v5 routes work with: the v4 context and how unknown body fields are treated. */
@@ -37,19 +38,43 @@ function queryOf(url: URL): LogQuery {
 
 /**
  * `POST /v5/import/otel/v1/traces`: each span of the payload through the
- * log rules (lenient: the SDK flattens whatever it has), all or nothing;
- * answers `{ records: [<log id>, ...] }`.
+ * log rules (lenient: the SDK flattens whatever it has), answering `200 {
+ * records: [<log id>, ...] }`. A span the rules refuse (an unknown parent, a
+ * completed trace, ...) stores nothing, is reported to `refused`, and is
+ * counted in OTLP's `partialSuccess` while the others are kept: Humanloop's
+ * SDK does not await its export, so any other status than 200 would be an
+ * unhandled rejection in the app. A payload that is not OTLP/JSON
+ * Humanloop spans is a 422.
  */
-export function importOtel(store: HumanloopStore, payload: unknown): RouteAnswer {
+export function importOtel(store: HumanloopStore, payload: unknown, refused: (op: OtelImportOp, error: RouteAnswer) => void = () => {}): RouteAnswer {
   const parsed = parseOtelImport(payload);
   if (!parsed.ok) return parsed.error;
   const records: string[] = [];
+  const messages: string[] = [];
   for (const op of parsed.ops) {
+    store.db.exec("SAVEPOINT otel_span");
     const answer = op.op === "create" ? createLog(store, op.kind, op.body, {}, "lenient") : updateLog(store, "flow", op.logId, undefined, op.body, "lenient");
-    if (answer.status >= 300) return answer;
-    records.push((answer.body as { id: string }).id);
+    if (answer.status < 300) {
+      store.db.exec("RELEASE otel_span");
+      records.push((answer.body as { id: string }).id);
+      continue;
+    }
+    store.db.exec("ROLLBACK TO otel_span");
+    store.db.exec("RELEASE otel_span");
+    refused(op, answer);
+    const detail = (answer.body as { detail?: { msg?: string }[] }).detail;
+    messages.push(`${answer.status}: ${detail?.map((d) => d.msg).join("; ") ?? "refused"}`);
   }
-  return { status: 200, body: { records } };
+  const body: Record<string, unknown> = { records };
+  if (messages.length > 0) body.partialSuccess = { rejectedSpans: messages.length, errorMessage: messages.join(" | ") };
+  return { status: 200, body };
+}
+
+/** Counts a span the OTel import refused, as the pipeline counts a refused request. */
+function countRefused(ctx: V5Context, op: OtelImportOp, answer: RouteAnswer): void {
+  const detail = (answer.body as { detail: ValidationIssue[] }).detail;
+  if (answer.status === 409) ctx.stats.conflict(detail);
+  ctx.stats.rejected(`POST ${OTEL_IMPORT}`, op, detail);
 }
 
 function matchV5(method: string, url: URL): RouteMatch<V5Context> {
@@ -76,7 +101,7 @@ function matchV5(method: string, url: URL): RouteMatch<V5Context> {
     const id = decodeId(m[1]!);
     return route("GET /v5/logs/{id}", "GET", (ctx) => getLog(ctx.store, id));
   }
-  if (path === OTEL_IMPORT) return route(`POST ${OTEL_IMPORT}`, "POST", (ctx, body) => importOtel(ctx.store, body), { anyContentType: true });
+  if (path === OTEL_IMPORT) return route(`POST ${OTEL_IMPORT}`, "POST", (ctx, body) => importOtel(ctx.store, body, (op, answer) => countRefused(ctx, op, answer)), { anyContentType: true });
   return { name: `${method} ${path}`, status: 404 };
 }
 
