@@ -81,8 +81,14 @@ export function listLogs(store: HumanloopStore, query: URLSearchParams): RouteAn
     where.push("metadata LIKE ? ESCAPE '\\'");
     params.push(like(metadata));
   }
-  if (start !== undefined) where.push(`log_time >= ${start}`);
-  if (end !== undefined) where.push(`log_time < ${end}`);
+  if (start !== undefined) {
+    where.push("log_time >= ?");
+    params.push(start);
+  }
+  if (end !== undefined) {
+    where.push("log_time < ?");
+    params.push(end);
+  }
   const clause = where.join(" AND ");
   const total = Number(prepared(store, `SELECT count(*) AS n FROM logs WHERE ${clause}`).get(...params)!.n);
   const ids = prepared(store, `SELECT id FROM logs WHERE ${clause} ORDER BY log_time DESC, seq DESC LIMIT ? OFFSET ?`).all(...params, size, (page - 1) * size);
