@@ -3,6 +3,8 @@
 // formats (no keys, no network), then prints what Humanloop stored, as one
 // tree per session. With OPENAI_API_KEY, ANTHROPIC_API_KEY and
 // HUMANLOOP_API_KEY set, the same app runs against the real services.
+// HUMANLOOP_API_VERSION=v5 runs it on Humanloop's v5 API (Flow, Prompt and
+// Tool logs in traces; the local server serves both).
 import { rmSync } from "node:fs";
 import { AnthropicTestServer, HumanloopTestServer, OpenAITestServer, formatTrees } from "humanloop-otel/testing";
 
@@ -21,7 +23,8 @@ if (real) {
 } else {
   // A fresh demo database each run (the example's session ids are fixed).
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${DEMO_DB}${suffix}`, { force: true });
-  const humanloop = await HumanloopTestServer.start({ dbPath: DEMO_DB });
+  const v5 = process.env.HUMANLOOP_API_VERSION === "v5";
+  const humanloop = await HumanloopTestServer.start({ dbPath: DEMO_DB, v5Strict: v5 });
   const openai = new OpenAITestServer();
   await openai.start();
   const anthropic = await AnthropicTestServer.start();
@@ -52,13 +55,18 @@ if (real) {
 
   console.log("The app answered:");
   for (const [step, text] of Object.entries(answers)) console.log(`  ${step}: ${text}`);
-  console.log("\nWhat Humanloop stored (local server), one tree per session:\n");
-  process.stdout.write(formatTrees(humanloop.trees()));
-  const { rejected } = humanloop.stats;
-  console.log(`\n${humanloop.logs().length} logs, ${humanloop.sessions().length} sessions, ${rejected.length} rejected requests.`);
+  console.log(`\nWhat Humanloop stored (local server, API ${v5 ? "v5" : "v4"}), one tree per session:\n`);
+  const trees = humanloop.trees();
+  process.stdout.write(formatTrees(trees));
+  const { rejected, conflicts } = humanloop.stats;
+  // v5 has no sessions: the trees group its logs by the session() id the exporter keeps in their metadata.
+  const sessions = trees.filter((t) => t.session_id !== null || t.session_reference_id !== undefined).length;
+  const refused = rejected.length + Object.values(conflicts).reduce((a, b) => a + b, 0);
+  console.log(`\n${humanloop.logs().length} logs, ${sessions} sessions, ${refused} rejected requests.`);
   for (const r of rejected) console.log(`rejected ${r.route}: ${JSON.stringify(r.detail)}`);
+  for (const [type, n] of Object.entries(conflicts)) console.log(`refused ${n} with 409 ${type}`);
 
   await Promise.all([humanloop.close(), openai.close(), anthropic.close()]);
   console.log(`\nStored in ${DEMO_DB}. Browse it later: npm run server, then open http://127.0.0.1:4010/ (the API is at http://127.0.0.1:4010/v4).`);
-  if (rejected.length > 0) process.exitCode = 1;
+  if (refused > 0) process.exitCode = 1;
 }

@@ -25,15 +25,17 @@ export interface CliOptions {
   faults?: Faults;
   /** `--synchronous full|normal`: `PRAGMA synchronous` of the database file; default `full` (see `HumanloopTestServerOptions.synchronous`). */
   synchronous?: "full" | "normal";
+  /** `--v5-strict`: an unknown field in a `/v5` body is a 422 (see `HumanloopTestServerOptions.v5Strict`); default off. */
+  v5Strict?: boolean;
   /** `--help`. */
   help: boolean;
 }
 
 /** The usage text printed by `--help`. */
-export const USAGE = `Usage: humanloop-otel-server [--db PATH] [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON]
+export const USAGE = `Usage: humanloop-otel-server [--db PATH] [--port N] [--host H] [--api-key KEY] [--seed N] [--faults JSON] [--v5-strict]
 
-A strict Humanloop v4 API that keeps every log in SQLite, and a web viewer of
-them on the same port (/). Prints both URLs, serves until SIGINT/SIGTERM.
+The Humanloop v4 and v5 APIs (/v4, /v5), keeping every log in SQLite, and a web
+viewer of them on the same port (/). Prints the URLs, serves until SIGINT/SIGTERM.
   --db PATH      database file (env HUMANLOOP_SERVER_DB; default ${DEFAULT_DB_PATH}; :memory: keeps nothing)
   --host H       interface (default 127.0.0.1; another host needs an explicit key,
                  and the viewer then asks for it)
@@ -42,6 +44,7 @@ them on the same port (/). Prints both URLs, serves until SIGINT/SIGTERM.
                  full (default): each answer waits for an fsync, survives power loss;
                  normal: faster, an answered request survives a crash or kill -9 of the
                  server, not a power loss or OS crash
+  --v5-strict    an unknown field in a /v5 request body is a 422 (default: ignored)
 Also takes OTLP/HTTP traces at POST /v1/traces (protobuf or JSON) and stores them as logs.
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
@@ -54,6 +57,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
     if (flag === "--help" || flag === "-h") {
       options.help = true;
+      continue;
+    }
+    if (flag === "--v5-strict") {
+      options.v5Strict = true;
       continue;
     }
     if (!VALUE_FLAGS.includes(flag)) throw new Error(`unknown option ${flag}\n${USAGE}`);

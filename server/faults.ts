@@ -8,7 +8,7 @@ import { mulberry32 } from "./prng.js";
 export type FaultStatus = 429 | 500 | 502 | 503 | 504;
 
 /**
- * Random faults. Each `/v4` request draws from the server's seeded generator
+ * Random faults. Each `/v4` and `/v5` request draws from the server's seeded generator
  * (three draws per request, whatever the outcome, so one seed gives one
  * sequence). Status faults are answered before validation and store nothing;
  * the reset fault stores the request, then destroys the connection without
@@ -23,7 +23,7 @@ export interface Faults {
   reset?: number;
   /** Added latency in milliseconds before a request is handled: fixed, or drawn from `[min, max]`; default `0`. */
   latency?: number | [number, number];
-  /** Only requests whose path (after `/v4`, e.g. `/logs`) starts with this string, or matches this RegExp, get faults; default all. */
+  /** Only requests whose path (after `/v4` or `/v5`, e.g. `/logs`, `/prompts/log`) starts with this string, or matches this RegExp, get faults; default all. */
   path?: string | RegExp;
 }
 

@@ -26,8 +26,9 @@ export function publicLog(log: StoredLog): StoredLog {
  * (`referenceId` given). 404 when no log matches; 422 for extra fields, a
  * missing reference, or a reference used in several projects.
  */
-export function patchLog(store: HumanloopStore, target: { id?: string; referenceId?: string }, body: unknown): RouteAnswer {
+export function patchLog(store: HumanloopStore, target: { id?: string; referenceId?: string }, raw: unknown): RouteAnswer {
   const issues: ValidationIssue[] = [];
+  const body = withoutRepeatedTarget(raw, target, issues);
   checkObject(body, ["body"], issues, logUpdate);
   if (target.id === undefined && target.referenceId === undefined) {
     issues.push({ loc: ["query", "reference_id"], msg: "Field required", type: "missing" });
@@ -49,6 +50,26 @@ export function patchLog(store: HumanloopStore, target: { id?: string; reference
   const pick = <T>(key: string): T | undefined => (update[key] === null ? undefined : (update[key] as T | undefined));
   store.updateLog(log, { output: pick<string>("output"), error: pick<string>("error"), duration: pick<number>("duration") });
   return { status: 200, body: publicLog(log) };
+}
+
+/**
+ * The body without the target it repeats: Humanloop's v4 SDK sends `id`
+ * (in `PATCH /logs/{id}`) and `referenceId` (in `PATCH /logs?reference_id=`)
+ * beside the update fields. Each must equal the URL's (422 otherwise).
+ */
+function withoutRepeatedTarget(body: unknown, target: { id?: string; referenceId?: string }, issues: ValidationIssue[]): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const out = { ...(body as Record<string, unknown>) };
+  const repeated: Array<[string, string | undefined]> = target.id !== undefined ? [["id", target.id]] : [["referenceId", target.referenceId], ["reference_id", target.referenceId]];
+  for (const [key, expected] of repeated) {
+    if (!Object.hasOwn(out, key)) continue;
+    if (out[key] !== expected) {
+      const where = key === "id" ? "the log id in the URL" : "the reference_id query parameter";
+      issues.push({ loc: ["body", key], msg: `${key} ${JSON.stringify(out[key])} does not match ${where} (${JSON.stringify(expected ?? null)}); leave it out or send the same value`, type: "value_error" });
+    }
+    delete out[key];
+  }
+  return out;
 }
 
 /** `POST /v4/sessions`: no body (or `{}`); answers `{ id: "sesh_..." }`. */

@@ -1,6 +1,6 @@
 /**
- * `HumanloopTestServer`: a strict local Humanloop v4 server on `node:http`
- * and SQLite, with fault injection and a read-back API for tests.
+ * `HumanloopTestServer`: a strict local Humanloop v4 and v5 server on
+ * `node:http` and SQLite, with fault injection and a read-back API for tests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,7 +13,8 @@ import { HumanloopStore } from "./store.js";
 import { StatsRecorder } from "./stats.js";
 import { allTrees, sessionTree } from "./trees.js";
 import type { ServerStats, SessionTree, StoredFeedback, StoredLog, StoredSession } from "./types.js";
-import { handleV4, type V4Context } from "./v4-handler.js";
+import { handleV4 } from "./v4-handler.js";
+import { handleV5, type V5Context } from "./v5/handler.js";
 import { handleViewer } from "./viewer/router.js";
 
 /** Options of {@link HumanloopTestServer.start}. */
@@ -36,6 +37,12 @@ export interface HumanloopTestServerOptions {
   dbPath?: string;
   /** `PRAGMA synchronous` of a file database; default `"full"` (see `OpenDatabaseOptions.synchronous`). */
   synchronous?: "full" | "normal";
+  /**
+   * v5 strict mode: an unknown field in a `/v5` request body is a 422
+   * `extra_forbidden` (as the exporter must never send one); default
+   * `false`: ignored, as Humanloop's API ignores what its SDK strips.
+   */
+  v5Strict?: boolean;
   /** Milliseconds a client may take to send a request's headers; default `30_000`. */
   headersTimeoutMs?: number;
   /** Milliseconds a client may take to send a whole request; default `120_000`. */
@@ -50,7 +57,11 @@ export function isLoopback(host: string): boolean {
 /**
  * A local, strict implementation of the Humanloop v4 API (HUMANLOOP_V4.md):
  * `POST /logs`, `PATCH /logs/{id}`, `PATCH /logs?reference_id=`,
- * `POST /sessions`, `POST /feedback`, with FastAPI-shaped 422s and
+ * `POST /sessions`, `POST /feedback`, and the reads `GET /logs`,
+ * `GET /sessions`, `GET /sessions/{id}`; and of the v5 logging API
+ * (HUMANLOOP_V5.md) under {@link HumanloopTestServer.v5Url}: Prompt, Tool,
+ * Flow and Evaluator logs, `GET /logs/{id}` and Humanloop's OTel import
+ * (`server/v5/`). Both with FastAPI-shaped 422s and
  * all-or-nothing requests (one SQLite transaction each, committed before
  * the answer). Keeps everything in SQLite: in memory by default, in a file
  * with `dbPath` (then it survives a restart, or a `kill -9`, of the server).
@@ -66,17 +77,20 @@ export function isLoopback(host: string): boolean {
 export class HumanloopTestServer {
   /** Base URL including `/v4`, e.g. `http://127.0.0.1:43121/v4`. */
   readonly url: string;
+  /** Base URL of the v5 API, e.g. `http://127.0.0.1:43121/v5` (Humanloop's v5 SDK: `baseUrl`; the exporter: `baseUrl` with `apiVersion: "v5"`). */
+  readonly v5Url: string;
   /** The API key the server accepts. */
   readonly apiKey: string;
   /** The database file, or undefined for an in-memory store. */
   readonly dbPath: string | undefined;
-  private readonly context: V4Context;
+  private readonly context: V5Context;
   private readonly server: Server;
   private readonly loopback: boolean;
 
-  private constructor(server: Server, url: string, context: V4Context, dbPath: string | undefined, loopback: boolean) {
+  private constructor(server: Server, url: string, context: V5Context, dbPath: string | undefined, loopback: boolean) {
     this.server = server;
     this.url = url;
+    this.v5Url = url.replace(/\/v4$/, "/v5");
     this.apiKey = context.apiKey;
     this.context = context;
     this.dbPath = dbPath;
@@ -120,7 +134,7 @@ export class HumanloopTestServer {
     }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const context: V4Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db) };
+    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db), v5Mode: options.v5Strict ? "strict" : "lenient" };
     const instance = new HumanloopTestServer(server, `http://${urlHost}:${port}/v4`, context, options.dbPath, loopback);
     server.on("request", (req, res) => instance.route(req, res));
     return instance;
@@ -146,6 +160,10 @@ export class HumanloopTestServer {
       if (url.pathname === "/v1/traces") return void handleServerOtlp(this.context, req, res);
       if (url.pathname.startsWith("/v4/")) {
         void handleV4(this.context, req, res, url);
+        return;
+      }
+      if (url.pathname.startsWith("/v5/")) {
+        void handleV5(this.context, req, res, url);
         return;
       }
       // The web viewer (`/`, `/sessions/{id}`, `/traces/{id}`, `/logs/{id}`, `/login`): server/viewer/.

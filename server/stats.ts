@@ -13,7 +13,7 @@ export class StatsRecorder {
   private inFlight = 0;
 
   private static empty(): ServerStats {
-    return { requests: {}, total: 0, rejected: [], duplicates: 0, resetsInjected: 0, faultsInjected: {}, maxBatchSize: 0, maxConcurrent: 0 };
+    return { requests: {}, total: 0, rejected: [], conflicts: {}, duplicates: 0, resetsInjected: 0, faultsInjected: {}, maxBatchSize: 0, maxConcurrent: 0 };
   }
 
   /** Forgets everything except requests still in progress. */
@@ -51,6 +51,12 @@ export class StatsRecorder {
     const entry: RejectedRequest = { route, body, detail };
     this.stats.rejected.push(entry);
     if (this.stats.rejected.length > MAX_REJECTED) this.stats.rejected.shift();
+  }
+
+  /** A 409 was sent; counts it by the `type` of its first issue (`duplicate_log_id`, `trace_complete`, ...). */
+  conflict(detail: ValidationIssue[] | undefined): void {
+    const type = Array.isArray(detail) && typeof detail[0]?.type === "string" ? detail[0].type : "conflict";
+    this.stats.conflicts[type] = (this.stats.conflicts[type] ?? 0) + 1;
   }
 
   /** A batch of `size` logs and `duplicates` refused references arrived. */

@@ -35,12 +35,14 @@ export interface LogUpdate {
  * and `duration` hold the latest values (after updates).
  */
 export interface StoredLog {
-  /** Server id, `data_...`. */
+  /** Server id, `data_...` (v4), or the client's `log_id` (v5). */
   id: string;
-  /** The project's name. */
-  project: string;
-  /** The project's id, `pr_...`. */
-  project_id: string;
+  /** `"v5"` for a log made through the `/v5` routes; absent for v4. */
+  api_version?: "v5";
+  /** The project's name (v4 logs; v5 logs have none, their file `path` names a folder instead). */
+  project?: string;
+  /** The project's id, `pr_...` (v4 logs only). */
+  project_id?: string;
   /** The session's id, `sesh_...`, when the log is in a session. */
   session_id?: string;
   /** The caller's session reference, when the session has one. */
@@ -81,8 +83,12 @@ export interface StoredSession {
 export interface SessionTree {
   /** The session's server id, or `null` for the logs without a session. */
   session_id: string | null;
-  /** The session's caller reference, when it has one. */
+  /** The session's caller reference, when it has one (for v5 logs: the `session()` id in their `metadata.session_id`). */
   session_reference_id?: string;
+  /** `"v5"` for a tree of v5 logs (grouped by `session()` id, else by trace; nested by `trace_parent_id`). */
+  api_version?: "v5";
+  /** For a v5 tree outside any `session()`: its root log's id. */
+  trace_id?: string;
   /** Logs without a parent in this session. */
   roots: LogNode[];
 }
@@ -119,10 +125,12 @@ export interface RejectedRequest {
 export interface ServerStats {
   /** Count of requests per normalised route (`POST /v4/logs`, `PATCH /v4/logs/{id}`, ...) and answer status; `"reset"` for connections destroyed by a fault. */
   requests: Record<string, Record<string, number>>;
-  /** Total requests received on `/v4` routes. */
+  /** Total requests received on `/v4` and `/v5` routes. */
   total: number;
-  /** Requests answered 422, with their bodies (the last 1,000). */
+  /** Requests answered 422, with their bodies, and spans the v5 OTel import refused, with the operation each stood for (the last 1,000). */
   rejected: RejectedRequest[];
+  /** Requests answered 409, by the `type` of the error (`duplicate_reference_id`, v5 `duplicate_log_id`, `already_complete`, `trace_complete`, ...). */
+  conflicts: Record<string, number>;
   /** `reference_id`s refused as already used in their project. */
   duplicates: number;
   /** Connections destroyed after storing, by the reset fault. */

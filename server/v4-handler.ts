@@ -14,6 +14,7 @@ import { createSession, patchLog, postFeedback, type RouteAnswer } from "./route
 import type { StatsRecorder } from "./stats.js";
 import type { HumanloopStore } from "./store.js";
 import type { ValidationIssue } from "./types.js";
+import { getSession, listLogs, listSessions } from "./v4-reads.js";
 
 /** What the pipeline works with. */
 export interface V4Context {
@@ -25,22 +26,33 @@ export interface V4Context {
   commits: GroupCommit;
 }
 
-/** A matched v4 route: its normalised name and how to answer it. */
-interface Route {
+/** A matched route: its normalised name and how to answer it. */
+export interface ApiRoute<C extends V4Context = V4Context> {
   name: string;
   bodyRequired: boolean;
-  run: (ctx: V4Context, body: unknown) => RouteAnswer;
+  /** Parse the body as JSON whatever its Content-Type (Humanloop's OTel export sends `text/plain`); default false: 415 unless JSON. */
+  anyContentType?: boolean;
+  run: (ctx: C, body: unknown) => RouteAnswer;
 }
 
-const PATCH_BY_ID = /^\/v4\/logs\/([^/]+)$/;
+/** What a route matcher finds: a route, or a 404/405. */
+export type RouteMatch<C extends V4Context = V4Context> = ApiRoute<C> | { name: string; status: 404 | 405 };
 
-function matchRoute(method: string, url: URL): Route | { name: string; status: 404 | 405 } {
+type Route = ApiRoute;
+
+const PATCH_BY_ID = /^\/v4\/logs\/([^/]+)$/;
+const SESSION_BY_ID = /^\/v4\/sessions\/([^/]+)$/;
+
+function matchRoute(method: string, url: URL): RouteMatch {
   const path = url.pathname;
   const known = (name: string, wanted: string, route: Omit<Route, "name">): Route | { name: string; status: 405 } =>
     method === wanted ? { name, ...route } : { name: `${method} ${path}`, status: 405 };
   if (path === "/v4/logs" && method === "PATCH") {
     const referenceId = url.searchParams.get("reference_id") ?? undefined;
     return { name: "PATCH /v4/logs", bodyRequired: true, run: (ctx, body) => patchLog(ctx.store, { referenceId }, body) };
+  }
+  if (path === "/v4/logs" && method === "GET") {
+    return { name: "GET /v4/logs", bodyRequired: false, run: (ctx) => listLogs(ctx.store, url.searchParams) };
   }
   if (path === "/v4/logs") {
     return known("POST /v4/logs", "POST", { bodyRequired: true, run: (ctx, body) => runLogs(ctx, body) });
@@ -49,6 +61,14 @@ function matchRoute(method: string, url: URL): Route | { name: string; status: 4
   if (byId) {
     const id = decodeId(byId[1]!);
     return known("PATCH /v4/logs/{id}", "PATCH", { bodyRequired: true, run: (ctx, body) => patchLog(ctx.store, { id }, body) });
+  }
+  const session = SESSION_BY_ID.exec(path);
+  if (session) {
+    const id = decodeId(session[1]!);
+    return known("GET /v4/sessions/{id}", "GET", { bodyRequired: false, run: (ctx) => getSession(ctx.store, id) });
+  }
+  if (path === "/v4/sessions" && method === "GET") {
+    return { name: "GET /v4/sessions", bodyRequired: false, run: (ctx) => listSessions(ctx.store, url.searchParams) };
   }
   if (path === "/v4/sessions") {
     return known("POST /v4/sessions", "POST", { bodyRequired: false, run: (ctx, body) => createSession(ctx.store, body) });
@@ -73,7 +93,8 @@ function injectedBody(status: number): unknown {
   return { detail: status >= 500 ? `Injected server error (${status})` : `Injected error (${status})` };
 }
 
-function decodeId(raw: string): string {
+/** A path segment, URL-decoded (left as sent when it is not valid percent-encoding). */
+export function decodeId(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -85,7 +106,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Parsed = { ok: true; body: unknown } | { ok: false; answer: RouteAnswer };
 
-function parseBody(req: IncomingMessage, bytes: Buffer, required: boolean): Parsed {
+function parseBody(req: IncomingMessage, bytes: Buffer, required: boolean, anyContentType: boolean): Parsed {
   const encoding = req.headers["content-encoding"]?.trim().toLowerCase();
   if (encoding && encoding !== "identity") {
     return { ok: false, answer: { status: 415, body: { detail: `Content-Encoding ${encoding} is not supported; send identity` } } };
@@ -94,7 +115,7 @@ function parseBody(req: IncomingMessage, bytes: Buffer, required: boolean): Pars
     if (!required) return { ok: true, body: undefined };
     return { ok: false, answer: { status: 422, body: { detail: [{ loc: ["body"], msg: "Field required", type: "missing" }] } } };
   }
-  if (!isJsonContentType(req.headers["content-type"])) {
+  if (!anyContentType && !isJsonContentType(req.headers["content-type"])) {
     return { ok: false, answer: { status: 415, body: { detail: "Content-Type must be application/json" } } };
   }
   try {
@@ -106,18 +127,26 @@ function parseBody(req: IncomingMessage, bytes: Buffer, required: boolean): Pars
 }
 
 /** Answers one request under `/v4`. */
-export async function handleV4(ctx: V4Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export function handleV4(ctx: V4Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  return handleApi(ctx, req, res, url, "/v4", matchRoute);
+}
+
+/**
+ * The request pipeline (see the module comment) for the routes `match`
+ * finds under `prefix` (`/v4`, `/v5`); faults see the path after `prefix`.
+ */
+export async function handleApi<C extends V4Context>(ctx: C, req: IncomingMessage, res: ServerResponse, url: URL, prefix: string, match: (method: string, url: URL) => RouteMatch<C>): Promise<void> {
   const done = ctx.stats.begin();
   res.on("close", done);
   try {
     const raw = await readBody(req);
-    const route = matchRoute(req.method ?? "GET", url);
+    const route = match(req.method ?? "GET", url);
     const reply = (answer: RouteAnswer, headers?: Record<string, string>) => {
       ctx.stats.answered(route.name, answer.status);
       sendJson(res, answer.status, answer.body, headers);
     };
     if ("status" in route) return reply({ status: route.status, body: { detail: route.status === 404 ? "Not Found" : "Method Not Allowed" } });
-    const decision = ctx.faults.decide(url.pathname.slice("/v4".length));
+    const decision = ctx.faults.decide(url.pathname.slice(prefix.length));
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.status !== undefined) {
       ctx.stats.injected(decision.status);
@@ -126,9 +155,10 @@ export async function handleV4(ctx: V4Context, req: IncomingMessage, res: Server
     }
     if (req.headers["x-api-key"] !== ctx.apiKey) return reply({ status: 401, body: { detail: "Invalid or missing X-API-KEY" } });
     if (raw.tooLarge) return reply({ status: 413, body: { detail: "Request body over 10 MiB" } });
-    const parsed = parseBody(req, raw.bytes, route.bodyRequired);
+    const parsed = parseBody(req, raw.bytes, route.bodyRequired, route.anyContentType ?? false);
     // Each request in its own savepoint of a group transaction, committed (fsynced) before the answer; a non-2xx answer keeps nothing.
     const answer = parsed.ok ? await ctx.commits.run(() => route.run(ctx, parsed.body), (a) => a.status < 300) : parsed.answer;
+    if (answer.status === 409) ctx.stats.conflict((answer.body as { detail?: ValidationIssue[] }).detail);
     if (answer.status === 422) {
       ctx.stats.rejected(route.name, parsed.ok ? parsed.body : undefined, (answer.body as { detail: ValidationIssue[] }).detail);
     }

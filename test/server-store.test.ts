@@ -98,7 +98,7 @@ describe("logs, sessions, updates and feedback", () => {
     expect(back.updates).toEqual([{ output: "hello", duration: 1.5, applied_at: expect.any(String) }]);
     expect(store.allSessions()).toEqual([{ id: session.id, reference_id: "conv", log_ids: [root.id] }]);
     expect(store.feedbackFor(root.id)).toEqual([{ id: expect.stringMatching(/^ann_/), data_id: root.id, type: "rating", value: "good", unset: false }]);
-    expect(store.logByReferenceIn("root", root.project_id)?.id).toBe(root.id);
+    expect(store.logByReferenceIn("root", root.project_id!)?.id).toBe(root.id);
     store.close();
   });
 

@@ -120,6 +120,7 @@ describe("CLI", () => {
     expect(() => parseCliArgs(["--nope"])).toThrow(/unknown option/);
     expect(() => parseCliArgs(["--api-key"])).toThrow(/needs a value/);
     expect(parseCliArgs(["--synchronous", "normal"]).synchronous).toBe("normal");
+    expect(parseCliArgs(["--v5-strict"]).v5Strict).toBe(true);
     expect(() => parseCliArgs(["--synchronous", "off"])).toThrow(/--synchronous must be full or normal, got off/);
     expect(() => parseCliArgs(["--faults", "{reset:1}"])).toThrow(/--faults must be JSON like/);
     expect(() => parseCliArgs(["--faults", '{"rest":1}'])).toThrow(/unknown field "rest"/);

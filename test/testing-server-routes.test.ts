@@ -59,8 +59,10 @@ describe("HTTP rules", () => {
 
   it("answers 404 for unknown routes and 405 for the wrong method", async () => {
     expect((await call("POST", "/prompts/log", {})).status).toBe(404);
-    expect((await call("GET", "/logs")).status).toBe(405);
+    expect((await call("DELETE", "/logs")).status).toBe(405);
+    expect((await call("GET", "/feedback")).status).toBe(405);
     expect((await fetch(server.url.replace("/v4", "/v5/logs"))).status).toBe(404);
+    expect((await fetch(server.url.replace("/v4", "/v6/logs"))).status).toBe(404);
   });
 });
 

@@ -29,8 +29,8 @@ function storeV5Trace(): { flow: string; prompt: string; tool: string } {
     const promptFile = store.files.ensureFile("support/answer", "prompt").file;
     const toolFile = store.files.ensureFile("support/lookup", "tool").file;
     const version = store.files.ensureVersion(promptFile.id, { model: "gpt-4o", provider: "openai" }).version;
-    const base = { project: project.name, project_id: project.id, api_version: "v5", updates: [], received_at: new Date().toISOString() };
-    const flow = { ...base, id: newId("log"), file_id: flowFile.id, log_status: "incomplete", start_time: "2026-01-01T10:00:00Z", inputs: { question: "where?" } };
+    const base = { project: project.name, project_id: project.id, api_version: "v5" as const, updates: [], received_at: new Date().toISOString() };
+    const flow = { ...base, id: newId("log"), file_id: flowFile.id, log_status: "incomplete" as const, start_time: "2026-01-01T10:00:00Z", inputs: { question: "where?" } };
     const prompt = { ...base, id: newId("log"), file_id: promptFile.id, version_id: version.id, trace_parent_id: flow.id, prompt: { model: "gpt-4o", provider: "openai" },
       messages: [{ role: "user", content: "where is it?" }], output_message: { role: "assistant", content: "in Leipzig" }, start_time: "2026-01-01T10:00:01Z", end_time: "2026-01-01T10:00:03Z", prompt_tokens: 9, output_tokens: 4 };
     const tool = { ...base, id: newId("log"), file_id: toolFile.id, trace_parent_id: prompt.id, start_time: "2026-01-01T10:00:02Z", end_time: "2026-01-01T10:00:02.5Z", output: "ok" };
