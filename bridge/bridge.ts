@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { diag } from "@opentelemetry/api";
 import { createDelivery, type Delivery } from "../exporters/humanloop/delivery.js";
 import type { DeliveryQueue } from "../exporters/humanloop/delivery-queue.js";
-import { TraceAssembler, type Anchor, type ReadyLog, type Resolution } from "../server/otlp/assembler.js";
+import { TraceAssembler, type Anchor, type AssemblerStats, type ReadyLog, type Resolution } from "../server/otlp/assembler.js";
 import { decodeJsonTraces, decodeProtobufTraces, type DecodedTraces } from "../server/otlp/decode.js";
 import { spanKey, type OtlpSpan } from "../server/otlp/otlp-span.js";
 import { handleOtlpTraces, IntakeBusy, type IntakeResult, type RawTraces, type TraceIntake } from "../server/otlp/receiver.js";
@@ -30,22 +30,13 @@ interface OpenRequest {
   done: DoneSpan[];
 }
 
-/** Counters of a bridge: what came in, what went out, and every span that did not go out as it came. */
-export interface BridgeStats {
-  /** Spans received (accepted requests only). */
-  received: number;
-  /** Spans that became logs. */
-  logged: number;
-  /** Spans not logged (HTTP, database...): their children attach to the nearest logged ancestor. */
-  passedThrough: number;
-  /** Spans received again (a sender's retry) and dropped, plus logs the API already had. */
-  duplicates: number;
-  /** Logs sent without their parent because it did not arrive within `maxWaitMillis`. */
-  unlinkedTimeout: number;
-  /** Logs sent without their parent because `maxWaitingSpans` were waiting. */
-  unlinkedCapacity: number;
-  /** Spans the mapping could not turn into a log. */
-  mappingFailed: number;
+/**
+ * Counters of a bridge: what came in, what went out, and every span that did
+ * not go out as it came. The receiver's counters (`AssemblerStats`), except
+ * that `duplicates` also counts spans a sender sent again after the spool had
+ * them and logs the API already had; then the delivery's own.
+ */
+export interface BridgeStats extends AssemblerStats {
   /** Logs the API confirmed. */
   delivered: number;
   /** Logs the API refused for good (4xx): not retried, counted and reported. */
@@ -142,13 +133,8 @@ export class HumanloopOtlpBridge implements TraceIntake {
   get stats(): BridgeStats {
     const a = this.assembler.stats;
     return {
-      received: a.received,
-      logged: a.logged,
-      passedThrough: a.passedThrough,
+      ...a,
       duplicates: a.duplicates + this.counters.duplicates + this.queue.stats.duplicates,
-      unlinkedTimeout: a.unlinkedTimeout,
-      unlinkedCapacity: a.unlinkedCapacity,
-      mappingFailed: a.mappingFailed,
       delivered: this.counters.delivered,
       refused: this.counters.refused,
       deferred: this.counters.deferred,
