@@ -130,6 +130,17 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_by_log ON feedback (data_id, seq);
 `,
   },
+  {
+    description: "OTLP spans waiting for their parent (acknowledged, not stored as logs yet), see server/store-pending.ts",
+    sql: `
+CREATE TABLE otlp_pending_spans (
+  key TEXT PRIMARY KEY,
+  since INTEGER NOT NULL,
+  span TEXT NOT NULL
+);
+CREATE INDEX otlp_pending_by_since ON otlp_pending_spans (since);
+`,
+  },
 ];
 
 /** A database that cannot be used, with a message that says what to do. */
