@@ -192,11 +192,15 @@ export class TraceAssembler {
   /** Ends the waits older than `maxWaitMillis` (also run by a timer while anything waits). */
   sweep(): void {
     const limit = this.now() - this.maxWaitMillis;
+    const reason = (missing: string) => `parent span ${missing.slice(33)} not received within ${this.maxWaitMillis} ms`;
+    // the heads of chains first: a wait on a span that arrived (and waits itself) ends with that span's
+    // wait, linked, even when the sweep comes late (a restart) and both bounds below have passed
     for (const [missing, wait] of this.waits) {
-      // a wait on a span that arrived (and waits itself) ends with that span's wait; only a cycle of
-      // spans naming each other as parents outlives that, and ends after twice the bound
-      if (wait.since > limit || (this.waitingKeys.has(missing) && wait.since > limit - this.maxWaitMillis)) continue;
-      this.endWait(missing, `parent span ${missing.slice(33)} not received within ${this.maxWaitMillis} ms`, "unlinkedTimeout");
+      if (wait.since <= limit && !this.waitingKeys.has(missing)) this.endWait(missing, reason(missing), "unlinkedTimeout");
+    }
+    // only a cycle of spans naming each other as parents outlives that, and ends after twice the bound
+    for (const [missing, wait] of this.waits) {
+      if (wait.since <= limit - this.maxWaitMillis) this.endWait(missing, reason(missing), "unlinkedTimeout");
     }
     this.emit();
     this.schedule();
