@@ -5,6 +5,9 @@
  * means every span of the request is either a stored log or a row here, and
  * a restarted server picks the waits up where they were. A row is deleted in
  * the transaction that stores the span's log (or passes it through).
+ * Spans passed through (not logged: HTTP, database) are kept a while in
+ * `otlp_passed_spans` with what their children attach to, so a child that
+ * comes after a restart still finds its logged ancestor.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { OtlpSpan } from "./otlp/otlp-span.js";
@@ -18,10 +21,11 @@ export interface PendingSpan {
   span: OtlpSpan;
 }
 
-/** What a stored log gives the children of its span: its reference and session. */
+/** What the children of a stored or passed-through span attach to (the assembler's `Anchor`). */
 export interface StoredAnchor {
-  ref: string;
+  ref?: string;
   session?: string;
+  reason?: string;
 }
 
 /** Reads and writes `otlp_pending_spans`, and looks up the stored log of a span for late children. */
@@ -61,9 +65,26 @@ export class PendingSpanStore {
     return Number(this.sql("SELECT count(*) AS n FROM otlp_pending_spans").get()!.n);
   }
 
-  /** Forgets every waiting span. */
+  /** Forgets every waiting and passed-through span. */
   clear(): void {
     this.db.exec("DELETE FROM otlp_pending_spans");
+    this.db.exec("DELETE FROM otlp_passed_spans");
+  }
+
+  /** Keeps what the children of the passed-through span `key` attach to. */
+  addPassed(key: string, anchor: StoredAnchor, at: number): void {
+    this.sql("INSERT OR REPLACE INTO otlp_passed_spans (key, at, anchor) VALUES (?, ?, ?)").run(key, at, JSON.stringify(anchor));
+  }
+
+  /** Forgets the passed-through spans kept before `before` (epoch ms). */
+  prunePassed(before: number): void {
+    this.sql("DELETE FROM otlp_passed_spans WHERE at < ?").run(before);
+  }
+
+  /** What the children of span `key` attach to: its stored log, or its kept pass-through record; undefined when neither is there. */
+  anchorOf(key: string): StoredAnchor | undefined {
+    const passed = this.sql("SELECT anchor FROM otlp_passed_spans WHERE key = ?").get(key);
+    return passed ? (JSON.parse(passed.anchor as string) as StoredAnchor) : this.storedAnchor(key);
   }
 
   /** The stored log whose reference is `ref` (a span key), as its children attach to it; undefined when none is stored. */

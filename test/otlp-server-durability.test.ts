@@ -78,12 +78,16 @@ describe("POST /v1/traces on the server: waiting spans are durable", () => {
     const third = await startCliProcess(args);
     try {
       expect((await read<ServerStats>(third.url, "stats")).otlp).toMatchObject({ restored: 0, waiting: 0 });
-      // a late child of a parent stored by an earlier process links to it (looked up in the database)
+      // late children of spans resolved by an earlier process link to them (looked up in the database): a stored
+      // log, and an HTTP span passed through (its child goes under the nearest logged ancestor, R)
       const late = tool(T, "a000000000000005", "late", S.spanId);
-      expect((await send(third.url, "k", [late])).status).toBe(200);
+      const underHttp = tool(T, "a000000000000006", "late under http", H.spanId);
+      expect((await send(third.url, "k", [late, underHttp])).status).toBe(200);
       const logs = await read<StoredLog[]>(third.url, "logs");
       expect(logs.find((l) => l.reference_id === ref(late.spanId))?.parent_reference_id).toBe(ref(S.spanId));
-      expect(logs).toHaveLength(4);
+      expect(logs.find((l) => l.reference_id === ref(underHttp.spanId))?.parent_reference_id).toBe(ref(R.spanId));
+      expect(logs).toHaveLength(5);
+      expect((await read<ServerStats>(third.url, "stats")).otlp).toMatchObject({ waiting: 0, stored: 2 });
     } finally {
       await killed(third);
     }

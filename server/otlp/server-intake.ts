@@ -64,6 +64,9 @@ export function wavesOf(ready: ReadyLog[]): LogRequest[][] {
   return waves;
 }
 
+/** How often kept passed-through spans past their retention are deleted, at most. */
+const PRUNE_EVERY_MS = 60_000;
+
 const zeroStats = (): AssemblerStats => ({ received: 0, logged: 0, passedThrough: 0, duplicates: 0, unlinkedTimeout: 0, unlinkedCapacity: 0, mappingFailed: 0 });
 
 /** The server's intake: an assembler whose ready logs are stored wave by wave, its waiting spans kept in the database. */
@@ -79,6 +82,9 @@ export class ServerOtlpIntake implements TraceIntake {
   /** Set when the waiting state could not be read back from the database (retried on the next request). */
   private broken = false;
   private closed = false;
+  private prunedAt = 0;
+  /** How long passed-through spans are kept for late children: `maxWaitMillis`, at least a minute. */
+  private readonly passedRetention: number;
   private readonly context: V4Context;
   private readonly options: ServerOtlpOptions;
 
@@ -86,6 +92,7 @@ export class ServerOtlpIntake implements TraceIntake {
   constructor(context: V4Context, options: ServerOtlpOptions = {}) {
     this.context = context;
     this.options = options;
+    this.passedRetention = Math.max(60_000, options.maxWaitMillis ?? 300_000);
     this.pending = new PendingSpanStore(context.store.db);
     this.load(zeroStats(), true);
   }
@@ -155,7 +162,7 @@ export class ServerOtlpIntake implements TraceIntake {
         maxWaitingSpans: this.options.maxWaitingSpans,
         maxRememberedSpans: this.options.maxRememberedSpans,
         // a parent stored earlier (by this process before a reload, or by an earlier one) is found in the logs
-        lookupAnchor: (key) => this.pending.storedAnchor(key),
+        lookupAnchor: (key) => this.pending.anchorOf(key),
       },
       (ready, resolutions) => this.release(assembler, ready, resolutions),
     );
@@ -188,7 +195,16 @@ export class ServerOtlpIntake implements TraceIntake {
     if (from !== this.assembler) return; // a discarded assembler
     const write = () => {
       for (const wave of wavesOf(ready)) this.storeBatch(wave);
-      for (const r of resolutions) if (!r.duplicate && this.persisted.delete(r.key)) this.pending.remove(r.key);
+      const now = Date.now();
+      for (const r of resolutions) {
+        if (r.duplicate) continue;
+        if (this.persisted.delete(r.key)) this.pending.remove(r.key);
+        if (!r.log) this.pending.addPassed(r.key, r.anchor, now);
+      }
+      if (now - this.prunedAt > PRUNE_EVERY_MS) {
+        this.prunedAt = now;
+        this.pending.prunePassed(now - this.passedRetention);
+      }
     };
     if (this.context.store.db.isTransaction) write();
     else {
