@@ -27,6 +27,10 @@ export interface CliOptions {
   synchronous?: "full" | "normal";
   /** `--v5-strict`: an unknown field in a `/v5` body is a 422 (see `HumanloopTestServerOptions.v5Strict`); default off. */
   v5Strict?: boolean;
+  /** `--otlp-max-wait-ms N`: longest an OTLP span waits for its parent (across restarts); default 300,000. */
+  otlpMaxWaitMs?: number;
+  /** `--otlp-max-waiting N`: most OTLP spans waiting for their parent at once; default 20,000. */
+  otlpMaxWaiting?: number;
   /** `--help`. */
   help: boolean;
 }
@@ -45,10 +49,13 @@ viewer of them on the same port (/). Prints the URLs, serves until SIGINT/SIGTER
                  normal: faster, an answered request survives a crash or kill -9 of the
                  server, not a power loss or OS crash
   --v5-strict    an unknown field in a /v5 request body is a 422 (default: ignored)
-Also takes OTLP/HTTP traces at POST /v1/traces (protobuf or JSON) and stores them as logs.
+Also takes OTLP/HTTP traces at POST /v1/traces (protobuf or JSON) and stores them as logs;
+spans whose parent has not arrived wait for it in the database (survive a restart):
+  --otlp-max-wait-ms N   then they are stored without the link (default 300000)
+  --otlp-max-waiting N   at most N wait; beyond, the oldest are stored unlinked (default 20000)
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
-const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db", "--synchronous"];
+const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db", "--synchronous", "--otlp-max-wait-ms", "--otlp-max-waiting"];
 
 /** Parses `argv` (without node and the script); throws on unknown or malformed flags. */
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -70,6 +77,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got ${value}`);
       options[flag === "--port" ? "port" : "seed"] = n;
+    } else if (flag === "--otlp-max-wait-ms" || flag === "--otlp-max-waiting") {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
+      options[flag === "--otlp-max-wait-ms" ? "otlpMaxWaitMs" : "otlpMaxWaiting"] = n;
     } else if (flag === "--host") options.host = value;
     else if (flag === "--api-key") options.apiKey = value;
     else if (flag === "--db") options.db = value;
@@ -119,8 +130,10 @@ export async function runCli(
   }
   const explicitKey = options.apiKey ?? (env.HUMANLOOP_SERVER_API_KEY || undefined);
   const db = options.db ?? (env.HUMANLOOP_SERVER_DB || DEFAULT_DB_PATH);
+  const { otlpMaxWaitMs, otlpMaxWaiting, ...rest } = options;
   const server = await HumanloopTestServer.start({
-    ...options,
+    ...rest,
+    otlp: { maxWaitMillis: otlpMaxWaitMs, maxWaitingSpans: otlpMaxWaiting },
     // Loopback without a key gets a random one; elsewhere start() refuses a missing key.
     apiKey: explicitKey ?? (isLoopback(options.host) ? `hl-local-${randomBytes(12).toString("hex")}` : undefined),
     ...(db === ":memory:" ? {} : { dbPath: db }),

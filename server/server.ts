@@ -8,7 +8,7 @@ import { FaultPlan, type Faults, type ScriptedFault } from "./faults.js";
 import { GroupCommit } from "./group-commit.js";
 import { sendJson } from "./http-io.js";
 import { handleInspection } from "./inspection.js";
-import { handleServerOtlp } from "./otlp/server-intake.js";
+import { handleServerOtlp, ServerOtlpIntake, type ServerOtlpOptions } from "./otlp/server-intake.js";
 import { HumanloopStore } from "./store.js";
 import { StatsRecorder } from "./stats.js";
 import { allTrees, sessionTree } from "./trees.js";
@@ -47,6 +47,8 @@ export interface HumanloopTestServerOptions {
   headersTimeoutMs?: number;
   /** Milliseconds a client may take to send a whole request; default `120_000`. */
   requestTimeoutMs?: number;
+  /** Limits of `POST /v1/traces`'s waiting spans (children whose parent has not arrived); defaults in {@link ServerOtlpOptions}. */
+  otlp?: ServerOtlpOptions;
 }
 
 /** True for `127.0.0.1` (any `127.x`), `::1` and `localhost`. */
@@ -86,9 +88,11 @@ export class HumanloopTestServer {
   private readonly context: V5Context;
   private readonly server: Server;
   private readonly loopback: boolean;
+  private readonly otlp: ServerOtlpIntake;
 
-  private constructor(server: Server, url: string, context: V5Context, dbPath: string | undefined, loopback: boolean) {
+  private constructor(server: Server, url: string, context: V5Context, dbPath: string | undefined, loopback: boolean, otlp: ServerOtlpIntake) {
     this.server = server;
+    this.otlp = otlp;
     this.url = url;
     this.v5Url = url.replace(/\/v4$/, "/v5");
     this.apiKey = context.apiKey;
@@ -135,7 +139,15 @@ export class HumanloopTestServer {
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
     const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db), v5Mode: options.v5Strict ? "strict" : "lenient" };
-    const instance = new HumanloopTestServer(server, `http://${urlHost}:${port}/v4`, context, options.dbPath, loopback);
+    let otlp: ServerOtlpIntake;
+    try {
+      otlp = new ServerOtlpIntake(context, options.otlp); // reads back the spans an earlier process left waiting
+    } catch (error) {
+      await new Promise((resolve) => server.close(resolve));
+      store.close();
+      throw error;
+    }
+    const instance = new HumanloopTestServer(server, `http://${urlHost}:${port}/v4`, context, options.dbPath, loopback, otlp);
     server.on("request", (req, res) => instance.route(req, res));
     return instance;
   }
@@ -157,7 +169,7 @@ export class HumanloopTestServer {
         }
         return handleInspection(this, req, res, url);
       }
-      if (url.pathname === "/v1/traces") return void handleServerOtlp(this.context, req, res);
+      if (url.pathname === "/v1/traces") return void handleServerOtlp(this.context, this.otlp, req, res);
       if (url.pathname.startsWith("/v4/")) {
         void handleV4(this.context, req, res, url);
         return;
@@ -178,6 +190,7 @@ export class HumanloopTestServer {
 
   /** Stops listening, closes every connection, then the database. */
   close(): Promise<void> {
+    this.otlp.close(); // its sweep timer must not keep the closed store alive; waiting spans stay in the database
     return new Promise((resolve) => {
       this.server.close(() => {
         this.context.store.close();
@@ -200,6 +213,7 @@ export class HumanloopTestServer {
   /** Forgets all logs, sessions, projects, feedback, statistics and scripted faults, and restarts the fault sequence from the seed. Keeps the random faults set. */
   reset(): void {
     this.context.store.clear();
+    this.otlp.reset();
     this.context.stats.clear();
     this.context.faults.restart();
   }
@@ -244,8 +258,8 @@ export class HumanloopTestServer {
     return this.context.store.allFeedback();
   }
 
-  /** A snapshot of the request statistics. */
+  /** A snapshot of the request statistics, with the OTLP intake's counters in `otlp`. */
   get stats(): ServerStats {
-    return this.context.stats.snapshot();
+    return { ...this.context.stats.snapshot(), otlp: this.otlp.stats };
   }
 }

@@ -130,6 +130,23 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_by_log ON feedback (data_id, seq);
 `,
   },
+  {
+    description: "OTLP spans waiting for their parent (acknowledged, not stored as logs yet), and recently passed-through spans, see server/store-pending.ts",
+    sql: `
+CREATE TABLE otlp_pending_spans (
+  key TEXT PRIMARY KEY,
+  since INTEGER NOT NULL,
+  span TEXT NOT NULL
+);
+CREATE INDEX otlp_pending_by_since ON otlp_pending_spans (since);
+CREATE TABLE otlp_passed_spans (
+  key TEXT PRIMARY KEY,
+  at INTEGER NOT NULL,
+  anchor TEXT NOT NULL
+);
+CREATE INDEX otlp_passed_by_at ON otlp_passed_spans (at);
+`,
+  },
 ];
 
 /** A database that cannot be used, with a message that says what to do. */

@@ -115,7 +115,7 @@ export class HumanloopStore {
   /** Forgets everything. */
   clear(): void {
     this.transaction(() => {
-      for (const table of ["feedback", "updates", "logs", "versions", "files", "sessions", "projects"]) this.db.exec(`DELETE FROM ${table}`);
+      for (const table of ["feedback", "updates", "logs", "versions", "files", "sessions", "projects", "otlp_pending_spans", "otlp_passed_spans"]) this.db.exec(`DELETE FROM ${table}`);
     });
   }
 

@@ -2,6 +2,7 @@
  * The data the local Humanloop v4 server keeps and hands back to tests:
  * stored logs, sessions, feedback, trees and request statistics.
  */
+import type { ServerOtlpStats } from "./otlp/server-intake.js";
 
 /** A path to the offending value, FastAPI style, e.g. `["body", 3, "parent_reference_id"]`. */
 export type Loc = Array<string | number>;
@@ -141,4 +142,6 @@ export interface ServerStats {
   maxBatchSize: number;
   /** The most requests in progress at the same time. */
   maxConcurrent: number;
+  /** Counters of `POST /v1/traces` (received, stored, waiting, unlinked, duplicates, refused, dropped); set by `HumanloopTestServer.stats`. */
+  otlp?: ServerOtlpStats;
 }

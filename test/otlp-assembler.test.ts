@@ -60,6 +60,18 @@ describe("TraceAssembler", () => {
     expect(assembler.stats.unlinkedTimeout).toBe(1);
   });
 
+  it("a late sweep (past twice the bound, as after a restart) ends a chain at its top: the rest stays linked", () => {
+    const { assembler, parents, advance } = setup();
+    assembler.add([span("0000000000000003", "0000000000000002"), span("0000000000000002", "0000000000000001")]);
+    advance(2500);
+    assembler.sweep();
+    expect(parents()).toEqual([
+      ["0000000000000002", undefined],
+      ["0000000000000003", "0000000000000002"],
+    ]);
+    expect(assembler.stats.unlinkedTimeout).toBe(1);
+  });
+
   it("spans naming each other (or themselves) as parents never wait forever", () => {
     const { assembler, parents, advance } = setup();
     assembler.add([span("0000000000000001", "0000000000000002"), span("0000000000000002", "0000000000000001"), span("0000000000000009", "0000000000000009")]);

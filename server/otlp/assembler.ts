@@ -54,6 +54,8 @@ export interface AssemblerOptions {
   maxRememberedSpans?: number;
   /** Mapping defaults (project, source, environment). */
   defaults?: MappingDefaults;
+  /** Where to look for a parent not remembered (e.g. a log stored by an earlier process); default none. */
+  lookupAnchor?: (key: string) => Anchor | undefined;
 }
 
 /** Counters of the receiver's waiting structure; every span is counted once in `logged`, `passedThrough` or `duplicates`. */
@@ -125,6 +127,10 @@ export class TraceAssembler {
   private resolutions: Resolution[] = [];
   private readonly onReady: (logs: ReadyLog[], resolutions: Resolution[]) => void;
   private readonly now: () => number;
+  private readonly lookupAnchor: ((key: string) => Anchor | undefined) | undefined;
+  /** The wait start of the spans {@link restoreWaiting} is adding back. */
+  private restoringSince: number | undefined;
+  private stopped = false;
 
   // no parameter properties in server/: the server CLI also runs from source with Node's type stripping
   constructor(options: AssemblerOptions, onReady: (logs: ReadyLog[], resolutions: Resolution[]) => void, now: () => number = Date.now) {
@@ -133,12 +139,36 @@ export class TraceAssembler {
     this.maxWaiting = options.maxWaitingSpans ?? 20_000;
     this.maxWaitMillis = options.maxWaitMillis ?? 300_000;
     this.defaults = options.defaults ?? {};
+    this.lookupAnchor = options.lookupAnchor;
     this.remembered = new Remembered(Math.max(1, Math.ceil((options.maxRememberedSpans ?? 200_000) / 2)));
   }
 
   /** How many spans wait for a parent now. */
   get waitingCount(): number {
     return this.waitingKeys.size;
+  }
+
+  /** Whether the span `key` waits for its parent now. */
+  isWaiting(key: string): boolean {
+    return this.waitingKeys.has(key);
+  }
+
+  /**
+   * Adds back spans that waited in an earlier process (kept durably), each
+   * with the time its wait began, oldest first; then acts as {@link add}.
+   */
+  restoreWaiting(waiting: { span: OtlpSpan; since: number }[]): void {
+    try {
+      for (const { span, since } of waiting) {
+        this.restoringSince = since;
+        this.addOne(span);
+      }
+    } finally {
+      this.restoringSince = undefined;
+    }
+    this.enforceCapacity();
+    this.emit();
+    this.schedule();
   }
 
   /** Whether the span `key` was resolved (and is still remembered). */
@@ -162,11 +192,15 @@ export class TraceAssembler {
   /** Ends the waits older than `maxWaitMillis` (also run by a timer while anything waits). */
   sweep(): void {
     const limit = this.now() - this.maxWaitMillis;
+    const reason = (missing: string) => `parent span ${missing.slice(33)} not received within ${this.maxWaitMillis} ms`;
+    // the heads of chains first: a wait on a span that arrived (and waits itself) ends with that span's
+    // wait, linked, even when the sweep comes late (a restart) and both bounds below have passed
     for (const [missing, wait] of this.waits) {
-      // a wait on a span that arrived (and waits itself) ends with that span's wait; only a cycle of
-      // spans naming each other as parents outlives that, and ends after twice the bound
-      if (wait.since > limit || (this.waitingKeys.has(missing) && wait.since > limit - this.maxWaitMillis)) continue;
-      this.endWait(missing, `parent span ${missing.slice(33)} not received within ${this.maxWaitMillis} ms`, "unlinkedTimeout");
+      if (wait.since <= limit && !this.waitingKeys.has(missing)) this.endWait(missing, reason(missing), "unlinkedTimeout");
+    }
+    // only a cycle of spans naming each other as parents outlives that, and ends after twice the bound
+    for (const [missing, wait] of this.waits) {
+      if (wait.since <= limit - this.maxWaitMillis) this.endWait(missing, reason(missing), "unlinkedTimeout");
     }
     this.emit();
     this.schedule();
@@ -179,10 +213,16 @@ export class TraceAssembler {
     this.schedule();
   }
 
-  /** Stops the sweep timer. */
+  /** Stops the sweep timer (until the next span waits). */
   close(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Stops the sweep timer for good: the assembler is discarded. */
+  stop(): void {
+    this.stopped = true;
+    this.close();
   }
 
   private addOne(span: OtlpSpan): void {
@@ -198,13 +238,18 @@ export class TraceAssembler {
     if (span.parentSpanId === undefined) return this.resolve(waiter, {});
     if (span.parentSpanId === span.spanId) return this.resolve(waiter, { reason: "the span names itself as its parent" });
     const parentKey = spanKey(span.traceId, span.parentSpanId);
-    const anchor = this.remembered.get(parentKey);
+    let anchor = this.remembered.get(parentKey);
+    if (!anchor && this.lookupAnchor && !this.waitingKeys.has(parentKey)) {
+      anchor = this.lookupAnchor(parentKey);
+      if (anchor) this.remembered.set(parentKey, anchor);
+    }
     if (anchor) return this.resolve(waiter, anchor);
     let wait = this.waits.get(parentKey);
-    if (!wait) this.waits.set(parentKey, (wait = { since: this.now(), waiters: [] }));
+    if (!wait) this.waits.set(parentKey, (wait = { since: this.restoringSince ?? this.now(), waiters: [] }));
     // a span that waits takes over the age of the waits it heads, so no chain waits longer than the bound
     const own = this.waits.get(key);
     if (own && own.since < wait.since) wait.since = own.since;
+    if (this.restoringSince !== undefined && this.restoringSince < wait.since) wait.since = this.restoringSince;
     wait.waiters.push(waiter);
     this.waitingKeys.add(key);
   }
@@ -284,7 +329,7 @@ export class TraceAssembler {
   }
 
   private schedule(): void {
-    if (this.waits.size === 0) return this.close();
+    if (this.waits.size === 0 || this.stopped) return this.close();
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
