@@ -5,6 +5,7 @@
  */
 import type { Sql } from "./store.js";
 import { LOG_SELECT, rowToFeedback } from "./store-rows.js";
+import { SEARCHED_COLUMNS, substringQuery } from "./store-text-search.js";
 import type { LogUpdate, StoredFeedback, StoredLog } from "./types.js";
 
 /** Filters and paging of {@link SessionQueries.listSessions}. */
@@ -116,10 +117,15 @@ export class SessionQueries {
     if (filter.errorsOnly) where.push("s.error_count > 0");
     if (filter.text !== undefined && filter.text !== "") {
       const like = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(`(s.reference_id LIKE ?1 ESCAPE '\\' OR s.id IN (SELECT l.session_id FROM logs l WHERE (
-        l.name LIKE ?1 ESCAPE '\\' OR l.reference_id LIKE ?1 ESCAPE '\\' OR l.output LIKE ?1 ESCAPE '\\' OR l.error LIKE ?1 ESCAPE '\\'
-        OR l.messages LIKE ?1 ESCAPE '\\' OR l.inputs LIKE ?1 ESCAPE '\\')))`.replaceAll("?1", `?${params.length + 1}`));
+      const match = substringQuery(filter.text);
+      // Three characters or more: the FTS5 trigram index (logs_text) finds the logs; shorter text has no trigram, so it scans.
+      const logs =
+        match !== undefined
+          ? "SELECT l.session_id FROM logs l WHERE l.seq IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?2)"
+          : `SELECT l.session_id FROM logs l WHERE ${SEARCHED_COLUMNS.map((c) => `l.${c} LIKE ?1 ESCAPE '\\'`).join(" OR ")}`;
+      where.push(`(s.reference_id LIKE ?1 ESCAPE '\\' OR s.id IN (${logs}))`.replaceAll("?1", `?${params.length + 1}`).replaceAll("?2", `?${params.length + 2}`));
       params.push(like);
+      if (match !== undefined) params.push(match);
     }
     const clause = where.join(" AND ");
     const rows = this.sql(

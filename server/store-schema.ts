@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { TEXT_SEARCH_MIGRATION } from "./store-text-search.js";
 
 /** `PRAGMA application_id` of every database this server makes ("HLOT"). */
 export const APPLICATION_ID = 0x484c4f54;
@@ -130,6 +131,7 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_by_log ON feedback (data_id, seq);
 `,
   },
+  TEXT_SEARCH_MIGRATION,
 ];
 
 /** A database that cannot be used, with a message that says what to do. */

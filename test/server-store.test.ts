@@ -73,6 +73,45 @@ describe("opening a database", () => {
   });
 });
 
+describe("text search (FTS5 trigram index, migration 2)", () => {
+  it("migrates a database made before the index: its logs are backfilled and found, new ones and updates too", () => {
+    const path = join(dir, "hl.db");
+    const old = HumanloopStore.open({ path, migrations: MIGRATIONS.slice(0, 1) });
+    const s1 = old.createSession("first");
+    const before = log(old, { session_id: s1.id, output: "Your REFUND of 100% is on its way", messages: [{ role: "user", content: 'say "hi" <b>' }] });
+    old.close();
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'logs_text'").get()).toEqual({ n: 0 });
+    raw.close();
+
+    const store = HumanloopStore.open({ path });
+    expect(store.db.prepare("PRAGMA user_version").get()).toEqual({ user_version: MIGRATIONS.length });
+    expect(store.logById(before.id)?.output).toBe("Your REFUND of 100% is on its way");
+    const ids = (text: string) => store.queries.listSessions({ text }).sessions.map((s) => s.id);
+    expect(ids("refund of")).toEqual([s1.id]);
+    expect(ids("100%")).toEqual([s1.id]);
+    expect(ids('"hi')).toEqual([s1.id]); // a quote in the text (messages are searched as their JSON)
+    expect(ids("<b>")).toEqual([s1.id]);
+    expect(ids("refund off")).toEqual([]);
+    expect(ids("Yo")).toEqual([s1.id]); // shorter than a trigram: the LIKE scan
+
+    const s2 = store.createSession("second");
+    const after = log(store, { session_id: s2.id, config: { type: "tool", name: "lookup_order" }, inputs: { order: "A-77" } });
+    expect(ids("lookup_ord")).toEqual([s2.id]);
+    expect(ids("a-77")).toEqual([s2.id]);
+    store.updateLog(store.logById(after.id)!, { error: "gateway timeout" });
+    expect(ids("gateway")).toEqual([s2.id]);
+    store.updateLog(store.logById(before.id)!, { output: "cancelled" });
+    expect(ids("refund")).toEqual([]);
+    expect(ids("cancelled")).toEqual([s1.id]);
+    const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT rowid FROM logs_text WHERE logs_text MATCH ?").all('"gateway"');
+    expect(plan.map((row) => row.detail).join(" ")).toMatch(/VIRTUAL TABLE INDEX/);
+    store.clear();
+    expect(ids("cancelled")).toEqual([]);
+    store.close();
+  });
+});
+
 describe("logs, sessions, updates and feedback", () => {
   it("reads back what it stored, across a reopen, with unknown fields kept", () => {
     const path = join(dir, "hl.db");
