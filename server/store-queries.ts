@@ -116,16 +116,9 @@ export class SessionQueries {
     }
     if (filter.errorsOnly) where.push("s.error_count > 0");
     if (filter.text !== undefined && filter.text !== "") {
-      const like = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const match = substringQuery(filter.text);
-      // Three characters or more: the FTS5 trigram index (logs_text) finds the logs; shorter text has no trigram, so it scans.
-      const logs =
-        match !== undefined
-          ? "SELECT l.session_id FROM logs l WHERE l.seq IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?2)"
-          : `SELECT l.session_id FROM logs l WHERE ${SEARCHED_COLUMNS.map((c) => `l.${c} LIKE ?1 ESCAPE '\\'`).join(" OR ")}`;
-      where.push(`(s.reference_id LIKE ?1 ESCAPE '\\' OR s.id IN (${logs}))`.replaceAll("?1", `?${params.length + 1}`).replaceAll("?2", `?${params.length + 2}`));
-      params.push(like);
-      if (match !== undefined) params.push(match);
+      // The matching sessions are found once (not once for the page and again for the total), then passed as a JSON array.
+      where.push("s.id IN (SELECT value FROM json_each(?))");
+      params.push(this.sessionsWithText(filter.text));
     }
     const clause = where.join(" AND ");
     const rows = this.sql(
@@ -149,6 +142,40 @@ export class SessionQueries {
       }),
     );
     return { sessions, total, limit, offset };
+  }
+
+  /**
+   * Ids of the sessions whose reference, or one of whose logs' searched
+   * columns, contains `text` (case-insensitive). Three characters or more:
+   * the FTS5 trigram index (logs_text) finds the logs; shorter text has no
+   * trigram, so it scans with LIKE.
+   */
+  private sessionsWithText(text: string): string {
+    const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const match = substringQuery(text);
+    const indexed = match !== undefined && !this.inMostLogs(text);
+    const logs = indexed
+        ? "SELECT l.session_id AS id FROM logs_text t JOIN logs l ON l.seq = t.rowid WHERE logs_text MATCH ?2"
+        : `SELECT session_id AS id FROM logs WHERE ${SEARCHED_COLUMNS.map((c) => `${c} LIKE ?1 ESCAPE '\\'`).join(" OR ")}`;
+    const ids = this.sql(
+      `SELECT json_group_array(id) AS ids FROM (${logs} UNION SELECT id FROM sessions WHERE reference_id LIKE ?1 ESCAPE '\\') WHERE id IS NOT NULL`,
+    ).get(...(indexed ? [like, match] : [like]));
+    return ids!.ids as string;
+  }
+
+  /**
+   * Whether every trigram of `text` is in more than a fifth of the logs (from
+   * the FTS5 vocabulary): then walking the index costs more than the LIKE scan.
+   */
+  private inMostLogs(text: string): boolean {
+    this.sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.logs_text_vocab USING fts5vocab(main, logs_text, row)").run();
+    const chars = [...text.toLowerCase()];
+    const docs = this.sql("SELECT coalesce(max(doc), 0) AS n FROM temp.logs_text_vocab WHERE term = ?");
+    const logs = Number(this.sql("SELECT coalesce(max(seq), 0) AS n FROM logs").get()!.n);
+    for (let i = 0; i + 3 <= chars.length; i += 1) {
+      if (Number(docs.get(chars.slice(i, i + 3).join(""))!.n) <= logs / 5) return false;
+    }
+    return true;
   }
 
   /**

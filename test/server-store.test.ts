@@ -86,6 +86,9 @@ describe("text search (FTS5 trigram index, migration 2)", () => {
 
     const store = HumanloopStore.open({ path });
     expect(store.db.prepare("PRAGMA user_version").get()).toEqual({ user_version: MIGRATIONS.length });
+    // Filler logs, so that the searched text is in few logs and the index (not the LIKE scan for text in most logs) answers.
+    const filler = store.createSession("filler");
+    for (let i = 0; i < 20; i += 1) log(store, { session_id: filler.id, output: `nothing ${i}` });
     expect(store.logById(before.id)?.output).toBe("Your REFUND of 100% is on its way");
     const ids = (text: string) => store.queries.listSessions({ text }).sessions.map((s) => s.id);
     expect(ids("refund of")).toEqual([s1.id]);
