@@ -187,7 +187,7 @@ export class SessionQueries {
     const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 500);
     const offset = Math.max(Math.trunc(page.offset ?? 0), 0);
     const roots = "session_id IS NULL AND parent_id IS NULL AND trace_parent_id IS NULL";
-    // The partial index holds exactly the roots; without INDEXED BY the planner walks logs_by_trace_parent's NULLs (every log).
+    // The partial index holds exactly the roots; INDEXED BY keeps the planner on it.
     const logs = this.sql(`${SUMMARY_SELECT} INDEXED BY logs_roots_by_time WHERE ${roots} ORDER BY log_time DESC, seq DESC LIMIT ? OFFSET ?`)
       .all(limit, offset)
       .map(summaryOf);

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { PARTIAL_INDEX_MIGRATION } from "./store-partial-indexes.js";
 import { TEXT_SEARCH_MIGRATION } from "./store-text-search.js";
 
 /** `PRAGMA application_id` of every database this server makes ("HLOT"). */
@@ -132,6 +133,7 @@ CREATE INDEX feedback_by_log ON feedback (data_id, seq);
 `,
   },
   TEXT_SEARCH_MIGRATION,
+  PARTIAL_INDEX_MIGRATION,
 ];
 
 /** A database that cannot be used, with a message that says what to do. */

@@ -115,6 +115,29 @@ describe("text search (FTS5 trigram index, migration 2)", () => {
   });
 });
 
+describe("partial log indexes (migration 3)", () => {
+  it("rebuilds the parent, trace-parent, file and session indexes of an older database as partial ones the queries still use", () => {
+    const path = join(dir, "hl.db");
+    const old = HumanloopStore.open({ path, migrations: MIGRATIONS.slice(0, 1) });
+    const session = old.createSession("conv");
+    const root = log(old, { session_id: session.id, reference_id: "root" });
+    const child = log(old, { session_id: session.id, parent_id: root.id });
+    old.close();
+    const store = HumanloopStore.open({ path });
+    const indexes = store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('logs_by_parent', 'logs_by_trace_parent', 'logs_by_file', 'logs_by_session')").all();
+    expect(indexes).toHaveLength(4);
+    for (const index of indexes) expect(index.sql).toMatch(/WHERE \w+ IS NOT NULL$/);
+    const plan = (sql: string) => store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((row) => row.detail).join(" | ");
+    expect(plan("SELECT id FROM logs WHERE parent_id = ?")).toMatch(/USING INDEX logs_by_parent/);
+    expect(plan("SELECT id FROM logs WHERE trace_parent_id = ?")).toMatch(/USING INDEX logs_by_trace_parent/);
+    expect(plan("SELECT id FROM logs WHERE file_id = ? ORDER BY seq")).toMatch(/USING INDEX logs_by_file/);
+    expect(plan("SELECT id FROM logs WHERE session_id = ? ORDER BY seq")).toMatch(/USING INDEX logs_by_session/);
+    expect(store.queries.children(root.id).map((c) => c.id)).toEqual([child.id]);
+    expect(store.queries.sessionLogs(session.id).map((l) => l.id)).toEqual([root.id, child.id]);
+    store.close();
+  });
+});
+
 describe("logs, sessions, updates and feedback", () => {
   it("reads back what it stored, across a reopen, with unknown fields kept", () => {
     const path = join(dir, "hl.db");
