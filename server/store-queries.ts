@@ -5,7 +5,7 @@
  */
 import type { Sql } from "./store.js";
 import { LOG_SELECT, rowToFeedback } from "./store-rows.js";
-import { SEARCHED_COLUMNS, substringQuery } from "./store-text-search.js";
+import { SEARCHED_COLUMNS, trigramQuery } from "./store-text-search.js";
 import type { LogUpdate, StoredFeedback, StoredLog } from "./types.js";
 
 /** Filters and paging of {@link SessionQueries.listSessions}. */
@@ -152,11 +152,12 @@ export class SessionQueries {
    */
   private sessionsWithText(text: string): string {
     const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const match = substringQuery(text);
+    const match = trigramQuery(text);
     const indexed = match !== undefined && !this.inMostLogs(text);
+    const contains = SEARCHED_COLUMNS.map((c) => `l.${c} LIKE ?1 ESCAPE '\\'`).join(" OR ");
     const logs = indexed
-        ? "SELECT l.session_id AS id FROM logs_text t JOIN logs l ON l.seq = t.rowid WHERE logs_text MATCH ?2"
-        : `SELECT session_id AS id FROM logs WHERE ${SEARCHED_COLUMNS.map((c) => `${c} LIKE ?1 ESCAPE '\\'`).join(" OR ")}`;
+      ? `SELECT l.session_id AS id FROM logs l WHERE l.seq IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?2) AND (${contains})`
+      : `SELECT l.session_id AS id FROM logs l WHERE ${contains}`;
     const ids = this.sql(
       `SELECT json_group_array(id) AS ids FROM (${logs} UNION SELECT id FROM sessions WHERE reference_id LIKE ?1 ESCAPE '\\') WHERE id IS NOT NULL`,
     ).get(...(indexed ? [like, match] : [like]));
