@@ -95,9 +95,13 @@ export class SessionQueries {
   private readonly sql: Sql;
   private readonly withUpdates: (rows: unknown[]) => StoredLog[];
 
-  constructor(sql: Sql, withUpdates: (rows: unknown[]) => StoredLog[]) {
+  private readonly catchUpText: () => void;
+
+  /** `catchUpText` brings the text index (logs_text) up to date with the logs stored. */
+  constructor(sql: Sql, withUpdates: (rows: unknown[]) => StoredLog[], catchUpText: () => void) {
     this.sql = sql;
     this.withUpdates = withUpdates;
+    this.catchUpText = catchUpText;
   }
 
   /** Sessions with logs, newest last log first, filtered and paged. */
@@ -147,12 +151,14 @@ export class SessionQueries {
   /**
    * Ids of the sessions whose reference, or one of whose logs' searched
    * columns, contains `text` (case-insensitive). Three characters or more:
-   * the FTS5 trigram index (logs_text) finds the logs; shorter text has no
-   * trigram, so it scans with LIKE.
+   * the FTS5 trigram index (logs_text, first brought up to date) finds the
+   * candidate logs and LIKE confirms them; shorter text has no trigram, and
+   * text in most logs is cheaper to find by the scan, so those scan with LIKE.
    */
   private sessionsWithText(text: string): string {
     const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const match = trigramQuery(text);
+    if (match !== undefined) this.catchUpText();
     const indexed = match !== undefined && !this.inMostLogs(text);
     const contains = SEARCHED_COLUMNS.map((c) => `l.${c} LIKE ?1 ESCAPE '\\'`).join(" OR ");
     const logs = indexed

@@ -74,7 +74,7 @@ describe("opening a database", () => {
 });
 
 describe("text search (FTS5 trigram index, migration 2)", () => {
-  it("migrates a database made before the index: its logs are backfilled and found, new ones and updates too", () => {
+  it("migrates a database made before the index: its logs are indexed on the first search and found, new ones and updates too", () => {
     const path = join(dir, "hl.db");
     const old = HumanloopStore.open({ path, migrations: MIGRATIONS.slice(0, 1) });
     const s1 = old.createSession("first");
@@ -111,6 +111,19 @@ describe("text search (FTS5 trigram index, migration 2)", () => {
     expect(plan.map((row) => row.detail).join(" ")).toMatch(/VIRTUAL TABLE INDEX/);
     store.clear();
     expect(ids("cancelled")).toEqual([]);
+    // After a clear seq starts again; logs stored and updated before the next search are indexed as they are then.
+    const s3 = store.createSession("third");
+    const fresh = log(store, { session_id: s3.id, output: "fresh words" });
+    const again = store.createSession("filler again");
+    for (let i = 0; i < 20; i += 1) log(store, { session_id: again.id, output: `nothing ${i}` });
+    store.updateLog(store.logById(fresh.id)!, { output: "second words" });
+    expect(ids("fresh")).toEqual([]);
+    expect(ids("second wo")).toEqual([s3.id]);
+    expect(store.db.prepare("SELECT indexed_to FROM logs_text_state").get()).toEqual({ indexed_to: 21 });
+    store.updateLog(store.logById(fresh.id)!, { output: "third words" });
+    expect(ids("second wo")).toEqual([]);
+    expect(ids("third wo")).toEqual([s3.id]);
+    expect(() => store.db.exec("INSERT INTO logs_text (logs_text, rank) VALUES ('integrity-check', 1)")).not.toThrow();
     store.close();
   });
 });
