@@ -5,6 +5,7 @@
  */
 import type { Sql } from "./store.js";
 import { LOG_SELECT, rowToFeedback } from "./store-rows.js";
+import { SEARCHED_COLUMNS, trigramQuery } from "./store-text-search.js";
 import type { LogUpdate, StoredFeedback, StoredLog } from "./types.js";
 
 /** Filters and paging of {@link SessionQueries.listSessions}. */
@@ -94,9 +95,13 @@ export class SessionQueries {
   private readonly sql: Sql;
   private readonly withUpdates: (rows: unknown[]) => StoredLog[];
 
-  constructor(sql: Sql, withUpdates: (rows: unknown[]) => StoredLog[]) {
+  private readonly catchUpText: () => void;
+
+  /** `catchUpText` brings the text index (logs_text) up to date with the logs stored. */
+  constructor(sql: Sql, withUpdates: (rows: unknown[]) => StoredLog[], catchUpText: () => void) {
     this.sql = sql;
     this.withUpdates = withUpdates;
+    this.catchUpText = catchUpText;
   }
 
   /** Sessions with logs, newest last log first, filtered and paged. */
@@ -115,11 +120,9 @@ export class SessionQueries {
     }
     if (filter.errorsOnly) where.push("s.error_count > 0");
     if (filter.text !== undefined && filter.text !== "") {
-      const like = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(`(s.reference_id LIKE ?1 ESCAPE '\\' OR s.id IN (SELECT l.session_id FROM logs l WHERE (
-        l.name LIKE ?1 ESCAPE '\\' OR l.reference_id LIKE ?1 ESCAPE '\\' OR l.output LIKE ?1 ESCAPE '\\' OR l.error LIKE ?1 ESCAPE '\\'
-        OR l.messages LIKE ?1 ESCAPE '\\' OR l.inputs LIKE ?1 ESCAPE '\\')))`.replaceAll("?1", `?${params.length + 1}`));
-      params.push(like);
+      // The matching sessions are found once (not once for the page and again for the total), then passed as a JSON array.
+      where.push("s.id IN (SELECT value FROM json_each(?))");
+      params.push(this.sessionsWithText(filter.text));
     }
     const clause = where.join(" AND ");
     const rows = this.sql(
@@ -146,6 +149,43 @@ export class SessionQueries {
   }
 
   /**
+   * Ids of the sessions whose reference, or one of whose logs' searched
+   * columns, contains `text` (case-insensitive). Three characters or more:
+   * the FTS5 trigram index (logs_text, first brought up to date) finds the
+   * candidate logs and LIKE confirms them; shorter text has no trigram, and
+   * text in most logs is cheaper to find by the scan, so those scan with LIKE.
+   */
+  private sessionsWithText(text: string): string {
+    const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const match = trigramQuery(text);
+    if (match !== undefined) this.catchUpText();
+    const indexed = match !== undefined && !this.inMostLogs(text);
+    const contains = SEARCHED_COLUMNS.map((c) => `l.${c} LIKE ?1 ESCAPE '\\'`).join(" OR ");
+    const logs = indexed
+      ? `SELECT l.session_id AS id FROM logs l WHERE l.seq IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?2) AND (${contains})`
+      : `SELECT l.session_id AS id FROM logs l WHERE ${contains}`;
+    const ids = this.sql(
+      `SELECT json_group_array(id) AS ids FROM (${logs} UNION SELECT id FROM sessions WHERE reference_id LIKE ?1 ESCAPE '\\') WHERE id IS NOT NULL`,
+    ).get(...(indexed ? [like, match] : [like]));
+    return ids!.ids as string;
+  }
+
+  /**
+   * Whether every trigram of `text` is in more than a fifth of the logs (from
+   * the FTS5 vocabulary): then walking the index costs more than the LIKE scan.
+   */
+  private inMostLogs(text: string): boolean {
+    this.sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.logs_text_vocab USING fts5vocab(main, logs_text, row)").run();
+    const chars = [...text.toLowerCase()];
+    const docs = this.sql("SELECT coalesce(max(doc), 0) AS n FROM temp.logs_text_vocab WHERE term = ?");
+    const logs = Number(this.sql("SELECT coalesce(max(seq), 0) AS n FROM logs").get()!.n);
+    for (let i = 0; i + 3 <= chars.length; i += 1) {
+      if (Number(docs.get(chars.slice(i, i + 3).join(""))!.n) <= logs / 5) return false;
+    }
+    return true;
+  }
+
+  /**
    * Logs outside any session that have no parent (v4 loose logs, v5 trace
    * roots), newest first, paged like {@link listSessions}; open one with
    * {@link traceLogs}.
@@ -154,7 +194,7 @@ export class SessionQueries {
     const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 500);
     const offset = Math.max(Math.trunc(page.offset ?? 0), 0);
     const roots = "session_id IS NULL AND parent_id IS NULL AND trace_parent_id IS NULL";
-    // The partial index holds exactly the roots; without INDEXED BY the planner walks logs_by_trace_parent's NULLs (every log).
+    // The partial index holds exactly the roots; INDEXED BY keeps the planner on it.
     const logs = this.sql(`${SUMMARY_SELECT} INDEXED BY logs_roots_by_time WHERE ${roots} ORDER BY log_time DESC, seq DESC LIMIT ? OFFSET ?`)
       .all(limit, offset)
       .map(summaryOf);

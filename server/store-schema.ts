@@ -8,6 +8,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { PARTIAL_INDEX_MIGRATION } from "./store-partial-indexes.js";
+import { TEXT_SEARCH_MIGRATION } from "./store-text-search.js";
 
 /** `PRAGMA application_id` of every database this server makes ("HLOT"). */
 export const APPLICATION_ID = 0x484c4f54;
@@ -147,6 +149,8 @@ CREATE TABLE otlp_passed_spans (
 CREATE INDEX otlp_passed_by_at ON otlp_passed_spans (at);
 `,
   },
+  TEXT_SEARCH_MIGRATION,
+  PARTIAL_INDEX_MIGRATION,
 ];
 
 /** A database that cannot be used, with a message that says what to do. */

@@ -12,6 +12,7 @@ import { FileStore } from "./store-files.js";
 import { SessionQueries } from "./store-queries.js";
 import { LOG_COLUMNS, LOG_SELECT, logToRow, rowToLog, rowToFeedback, rowToUpdate, type LogRow } from "./store-rows.js";
 import { openDatabase, type OpenDatabaseOptions } from "./store-schema.js";
+import { catchUp } from "./store-text-search.js";
 import type { LogUpdate, StoredFeedback, StoredLog, StoredSession } from "./types.js";
 
 /** A project, made on first use of its name. */
@@ -77,7 +78,7 @@ export class HumanloopStore {
   private constructor(db: DatabaseSync) {
     this.db = db;
     this.files = new FileStore(this.sql);
-    this.queries = new SessionQueries(this.sql, (rows) => this.withUpdates(rows));
+    this.queries = new SessionQueries(this.sql, (rows) => this.withUpdates(rows), () => catchUp(this.db));
   }
 
   /**
@@ -116,6 +117,8 @@ export class HumanloopStore {
   clear(): void {
     this.transaction(() => {
       for (const table of ["feedback", "updates", "logs", "versions", "files", "sessions", "projects", "otlp_pending_spans", "otlp_passed_spans"]) this.db.exec(`DELETE FROM ${table}`);
+      // seq starts again at 1: nothing is indexed for text search (the delete trigger took the indexed logs out).
+      this.db.exec("UPDATE logs_text_state SET indexed_to = 0");
     });
   }
 

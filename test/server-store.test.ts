@@ -73,6 +73,84 @@ describe("opening a database", () => {
   });
 });
 
+describe("text search (FTS5 trigram index, migration 3)", () => {
+  it("migrates a database made before the index: its logs are indexed on the first search and found, new ones and updates too", () => {
+    const path = join(dir, "hl.db");
+    const old = HumanloopStore.open({ path, migrations: MIGRATIONS.slice(0, 1) });
+    const s1 = old.createSession("first");
+    const before = log(old, { session_id: s1.id, output: "Your REFUND of 100% is on its way", messages: [{ role: "user", content: 'say "hi" <b>' }] });
+    old.close();
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'logs_text'").get()).toEqual({ n: 0 });
+    raw.close();
+
+    const store = HumanloopStore.open({ path });
+    expect(store.db.prepare("PRAGMA user_version").get()).toEqual({ user_version: MIGRATIONS.length });
+    // Filler logs, so that the searched text is in few logs and the index (not the LIKE scan for text in most logs) answers.
+    const filler = store.createSession("filler");
+    for (let i = 0; i < 20; i += 1) log(store, { session_id: filler.id, output: `nothing ${i}` });
+    expect(store.logById(before.id)?.output).toBe("Your REFUND of 100% is on its way");
+    const ids = (text: string) => store.queries.listSessions({ text }).sessions.map((s) => s.id);
+    expect(ids("refund of")).toEqual([s1.id]);
+    expect(ids("100%")).toEqual([s1.id]);
+    expect(ids('"hi')).toEqual([s1.id]); // a quote in the text (messages are searched as their JSON)
+    expect(ids("<b>")).toEqual([s1.id]);
+    expect(ids("refund off")).toEqual([]);
+    expect(ids("Yo")).toEqual([s1.id]); // shorter than a trigram: the LIKE scan
+
+    const s2 = store.createSession("second");
+    const after = log(store, { session_id: s2.id, config: { type: "tool", name: "lookup_order" }, inputs: { order: "A-77" } });
+    expect(ids("lookup_ord")).toEqual([s2.id]);
+    expect(ids("a-77")).toEqual([s2.id]);
+    store.updateLog(store.logById(after.id)!, { error: "gateway timeout" });
+    expect(ids("gateway")).toEqual([s2.id]);
+    store.updateLog(store.logById(before.id)!, { output: "cancelled" });
+    expect(ids("refund")).toEqual([]);
+    expect(ids("cancelled")).toEqual([s1.id]);
+    const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT rowid FROM logs_text WHERE logs_text MATCH ?").all('"gateway"');
+    expect(plan.map((row) => row.detail).join(" ")).toMatch(/VIRTUAL TABLE INDEX/);
+    store.clear();
+    expect(ids("cancelled")).toEqual([]);
+    // After a clear seq starts again; logs stored and updated before the next search are indexed as they are then.
+    const s3 = store.createSession("third");
+    const fresh = log(store, { session_id: s3.id, output: "fresh words" });
+    const again = store.createSession("filler again");
+    for (let i = 0; i < 20; i += 1) log(store, { session_id: again.id, output: `nothing ${i}` });
+    store.updateLog(store.logById(fresh.id)!, { output: "second words" });
+    expect(ids("fresh")).toEqual([]);
+    expect(ids("second wo")).toEqual([s3.id]);
+    expect(store.db.prepare("SELECT indexed_to FROM logs_text_state").get()).toEqual({ indexed_to: 21 });
+    store.updateLog(store.logById(fresh.id)!, { output: "third words" });
+    expect(ids("second wo")).toEqual([]);
+    expect(ids("third wo")).toEqual([s3.id]);
+    expect(() => store.db.exec("INSERT INTO logs_text (logs_text, rank) VALUES ('integrity-check', 1)")).not.toThrow();
+    store.close();
+  });
+});
+
+describe("partial log indexes (migration 4)", () => {
+  it("rebuilds the parent, trace-parent, file and session indexes of an older database as partial ones the queries still use", () => {
+    const path = join(dir, "hl.db");
+    const old = HumanloopStore.open({ path, migrations: MIGRATIONS.slice(0, 1) });
+    const session = old.createSession("conv");
+    const root = log(old, { session_id: session.id, reference_id: "root" });
+    const child = log(old, { session_id: session.id, parent_id: root.id });
+    old.close();
+    const store = HumanloopStore.open({ path });
+    const indexes = store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('logs_by_parent', 'logs_by_trace_parent', 'logs_by_file', 'logs_by_session')").all();
+    expect(indexes).toHaveLength(4);
+    for (const index of indexes) expect(index.sql).toMatch(/WHERE \w+ IS NOT NULL$/);
+    const plan = (sql: string) => store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((row) => row.detail).join(" | ");
+    expect(plan("SELECT id FROM logs WHERE parent_id = ?")).toMatch(/USING INDEX logs_by_parent/);
+    expect(plan("SELECT id FROM logs WHERE trace_parent_id = ?")).toMatch(/USING INDEX logs_by_trace_parent/);
+    expect(plan("SELECT id FROM logs WHERE file_id = ? ORDER BY seq")).toMatch(/USING INDEX logs_by_file/);
+    expect(plan("SELECT id FROM logs WHERE session_id = ? ORDER BY seq")).toMatch(/USING INDEX logs_by_session/);
+    expect(store.queries.children(root.id).map((c) => c.id)).toEqual([child.id]);
+    expect(store.queries.sessionLogs(session.id).map((l) => l.id)).toEqual([root.id, child.id]);
+    store.close();
+  });
+});
+
 describe("logs, sessions, updates and feedback", () => {
   it("reads back what it stored, across a reopen, with unknown fields kept", () => {
     const path = join(dir, "hl.db");
