@@ -7,6 +7,7 @@
 // Tool logs in traces; the local server serves both).
 import { rmSync } from "node:fs";
 import { AnthropicTestServer, HumanloopTestServer, OpenAITestServer, formatTrees } from "humanloop-otel/testing";
+import { prepareLocalRun } from "./local-run.mjs";
 
 /** Where the local run keeps what the server stored, for `npm run server` to browse later. */
 const DEMO_DB = ".humanloop/demo.db";
@@ -29,27 +30,7 @@ if (real) {
   await openai.start();
   const anthropic = await AnthropicTestServer.start();
 
-  // What the local model server answers, in the order the app asks.
-  openai.reply(
-    { kind: "answer", toolCalls: [{ id: "call_1", name: "lookup_order", arguments: JSON.stringify({ orderId: "A-17" }) }], usage: { input: 112, output: 18 } },
-    { kind: "answer", toolCalls: [{ id: "call_2", name: "track_package", arguments: JSON.stringify({ tracking: "DHL-4411" }) }], usage: { input: 160, output: 20 } },
-    { kind: "answer", text: "Your order A-17 has shipped with DHL and is at the Leipzig hub; it arrives tomorrow.", usage: { input: 205, output: 24 } },
-    { kind: "answer", text: "A-17 shipped (DHL), arriving tomorrow.", chunks: 6, usage: { input: 41, output: 11 } },
-  );
-  anthropic.reply({
-    kind: "message",
-    content: [{ type: "text", text: "Yes, within 30 days. A refund above $500 needs a manager's approval; I've asked for it." }],
-    usage: { input_tokens: 64, output_tokens: 27 },
-  });
-
-  Object.assign(process.env, {
-    HUMANLOOP_API_KEY: humanloop.apiKey,
-    HUMANLOOP_BASE_URL: humanloop.url,
-    OPENAI_API_KEY: "sk-local-demo",
-    OPENAI_BASE_URL: openai.url,
-    ANTHROPIC_API_KEY: "sk-ant-local-demo",
-    ANTHROPIC_BASE_URL: anthropic.url,
-  });
+  prepareLocalRun({ humanloop, openai, anthropic });
   const { main } = await import("./support-agent.mjs");
   const answers = await main();
 
