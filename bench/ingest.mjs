@@ -40,7 +40,17 @@ function proc(pid) {
 }
 
 /** Batch `b` of 100 logs as the exporter sends them: model calls with messages, tokens, a session, a reference; every other batch's logs are children (by parent_reference_id) of logs sent before. */
-function batchBody(b, run, parentRun) {
+/** Hex digits of a one-to-one scramble of `n` (so ids look random, as trace and span ids do, and never repeat). */
+const hex = (n, salt, digits) => {
+  let x = (Math.imul(n ^ salt, 0x9e3779b1) >>> 0) ^ 0x5bd1e995;
+  x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
+  return x.toString(16).padStart(8, "0").repeat(digits / 8);
+};
+/** The exporter's reference of log `n` of `run`: `<trace id>-<span id>` (random hex), the trace being the session. */
+const salt = (run) => [...run].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+const ref = (run, n) => `${hex(Math.floor(n / 10), salt(run), 32)}-${hex(n, salt(run) ^ 0x7f4a7c15, 16)}`;
+
+export function batchBody(b, run, parentRun) {
   const logs = [];
   for (let i = 0; i < BATCH; i += 1) {
     const n = b * BATCH + i;
@@ -57,12 +67,12 @@ function batchBody(b, run, parentRun) {
       output_tokens: 18,
       created_at: new Date(Date.UTC(2026, 0, 1) + n).toISOString(),
       duration: 0.05,
-      reference_id: `${run}-r-${n}`,
-      session_reference_id: `${run}-s-${Math.floor(n / 1000)}`,
+      reference_id: ref(run, n),
+      session_reference_id: ref(run, n).slice(0, 32),
       metadata: { user_id: `u-${n % 97}`, finish_reasons: ["stop"], response_id: `chatcmpl-${n}` },
     };
     // A parent logged before the timed run (the warm-up's logs), found by its reference as the exporter's children are.
-    if (parentRun !== undefined && b % 2 === 1) log.parent_reference_id = `${parentRun}-r-${n % (20 * BATCH)}`;
+    if (parentRun !== undefined && b % 2 === 1) log.parent_reference_id = ref(parentRun, n % (20 * BATCH));
     logs.push(log);
   }
   return JSON.stringify(logs);

@@ -18,11 +18,14 @@ interface Pending {
 /** Runs write requests in shared transactions (see the module comment). */
 export class GroupCommit {
   private readonly db: DatabaseSync;
+  private readonly afterCommit: () => void;
   private queue: Pending[] = [];
   private scheduled = false;
 
-  constructor(db: DatabaseSync) {
+  /** `afterCommit` runs after each group is committed and answered (upkeep that needs its own transaction); its errors are ignored. */
+  constructor(db: DatabaseSync, afterCommit: () => void = () => {}) {
     this.db = db;
+    this.afterCommit = afterCommit;
   }
 
   /**
@@ -76,5 +79,10 @@ export class GroupCommit {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+    try {
+      this.afterCommit();
+    } catch {
+      // Upkeep is retried after the next group; what was committed is not touched by its failure.
+    }
   }
 }

@@ -14,9 +14,9 @@
  */
 import { checkObject, isRecord } from "./checks.js";
 import { logRequest } from "./schemas.js";
-import type { HumanloopStore } from "./store.js";
+import type { HumanloopStore, StoredProject } from "./store.js";
 import { newId } from "./store.js";
-import type { Loc, StoredLog, ValidationIssue } from "./types.js";
+import type { Loc, StoredLog, StoredSession, ValidationIssue } from "./types.js";
 
 /** The outcome of a `POST /v4/logs` body. */
 export interface LogBatchOutcome {
@@ -43,27 +43,80 @@ function shapeIssues(items: unknown[], prefix: (i: number) => Loc): ValidationIs
   return issues;
 }
 
-/** The project key used for reference uniqueness: the id, or the name of a project not made yet. */
-function projectKey(store: HumanloopStore, item: Item): string | undefined {
-  const id = get(item, "project_id");
-  if (id !== undefined) return store.projectById(id)?.id;
-  const name = get(item, "project");
-  if (name === undefined) return undefined;
-  return store.projectByName(name)?.id ?? `new:${name}`;
+/**
+ * The store's lookups for one request, remembered for the request's length
+ * (a batch's logs mostly share a project and a session; the request runs in
+ * its own savepoint, so what was read stays true until it ends).
+ */
+class RequestLookups {
+  private readonly projectsByName = new Map<string, StoredProject | undefined>();
+  private readonly projectsById = new Map<string, StoredProject | undefined>();
+  private readonly sessionsByRef = new Map<string, SessionHead>();
+  /** The parent found for each item with a `parent_reference_id` while checking it. */
+  readonly parents = new Map<Item, string>();
+
+  readonly store: HumanloopStore;
+
+  constructor(store: HumanloopStore) {
+    this.store = store;
+  }
+
+  projectByName(name: string): StoredProject | undefined {
+    if (!this.projectsByName.has(name)) this.projectsByName.set(name, this.store.projectByName(name));
+    return this.projectsByName.get(name);
+  }
+
+  projectById(id: string): StoredProject | undefined {
+    if (!this.projectsById.has(id)) this.projectsById.set(id, this.store.projectById(id));
+    return this.projectsById.get(id);
+  }
+
+  ensureProject(name: string): StoredProject {
+    let project = this.projectByName(name);
+    if (!project) {
+      project = this.store.ensureProject(name);
+      this.projectsByName.set(name, project);
+    }
+    return project;
+  }
+
+  /** The session made for reference `ref`, made now when new. */
+  sessionForRef(ref: string): SessionHead {
+    let session = this.sessionsByRef.get(ref);
+    if (!session) {
+      session = this.store.sessionHeadByRef(ref) ?? this.store.createSession(ref);
+      this.sessionsByRef.set(ref, session);
+    }
+    return session;
+  }
 }
 
-function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) => Loc): { issues: ValidationIssue[]; duplicates: number } {
+type SessionHead = Omit<StoredSession, "log_ids">;
+
+/** The project key used for reference uniqueness: the id, or the name of a project not made yet. */
+function projectKey(lookups: RequestLookups, item: Item): string | undefined {
+  const id = get(item, "project_id");
+  if (id !== undefined) return lookups.projectById(id)?.id;
+  const name = get(item, "project");
+  if (name === undefined) return undefined;
+  return lookups.projectByName(name)?.id ?? `new:${name}`;
+}
+
+function ruleIssues(lookups: RequestLookups, items: Item[], prefix: (i: number) => Loc): { issues: ValidationIssue[]; duplicates: number } {
+  const store = lookups.store;
   const issues: ValidationIssue[] = [];
   let duplicates = 0;
   const seenRefs = new Set<string>();
   const requestRefs = new Set(items.map((item) => get(item, "reference_id")).filter((r) => r !== undefined));
+  // Every stored log the request's references and parent references name, in one query.
+  const stored = store.logsByReferences([...requestRefs, ...items.map((item) => get(item, "parent_reference_id")).filter((r) => r !== undefined)]);
   items.forEach((item, i) => {
     const at = (field: string, type: string, msg: string) => issues.push({ loc: [...prefix(i), field], msg, type });
     const projectId = get(item, "project_id");
     const projectName = get(item, "project");
     if (projectId === undefined && projectName === undefined) at("project", "missing", "Either project or project_id is required");
     if (projectId !== undefined) {
-      const project = store.projectById(projectId);
+      const project = lookups.projectById(projectId);
       if (!project) at("project_id", "not_found", `Project ${projectId} not found`);
       else if (projectName !== undefined && project.name !== projectName) {
         at("project", "value_error", "project and project_id name different projects");
@@ -82,7 +135,8 @@ function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) =>
     } else if (parentId !== undefined && !store.logById(parentId)) {
       at("parent_id", "not_found", `Log ${parentId} not found`);
     } else if (parentRef !== undefined) {
-      const found = findParent(store, parentRef, projectKey(store, item));
+      const found = findParent(stored.get(parentRef) ?? [], projectKey(lookups, item));
+      if (found !== undefined && found !== "ambiguous") lookups.parents.set(item, found);
       if (found === "ambiguous") at("parent_reference_id", "ambiguous_reference", `reference_id ${parentRef} is used in several projects`);
       else if (!found && requestRefs.has(parentRef)) {
         at("parent_reference_id", "parent_in_same_request", "parent_reference_id cannot refer to a log in the same request");
@@ -92,9 +146,9 @@ function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) =>
       at("config", "missing", "config is required unless config_id or trial_id is given");
     }
     const ref = get(item, "reference_id");
-    const key = projectKey(store, item);
+    const key = ref !== undefined ? projectKey(lookups, item) : undefined;
     if (ref !== undefined && key !== undefined) {
-      const known = !key.startsWith("new:") && store.logIdByReferenceIn(ref, key) !== undefined;
+      const known = !key.startsWith("new:") && (stored.get(ref) ?? []).some((log) => log.project_id === key);
       if (known || seenRefs.has(`${key}\0${ref}`)) {
         duplicates += 1;
         at("reference_id", "duplicate_reference_id", `reference_id ${ref} is already used in this project`);
@@ -105,32 +159,28 @@ function ruleIssues(store: HumanloopStore, items: Item[], prefix: (i: number) =>
   return { issues, duplicates };
 }
 
-/** The id of the stored parent for `ref`: in the child's project first, else the only one anywhere. */
-function findParent(store: HumanloopStore, ref: string, key: string | undefined): string | "ambiguous" | undefined {
-  const inProject = key !== undefined && !key.startsWith("new:") ? store.logIdByReferenceIn(ref, key) : undefined;
-  if (inProject !== undefined) return inProject;
-  const anywhere = store.logIdsByReference(ref);
-  if (anywhere.length > 1) return "ambiguous";
-  return anywhere[0];
+/** The id of the parent among `candidates` (the stored logs with the parent reference, oldest first): in the child's project first, else the only one anywhere. */
+function findParent(candidates: Array<{ id: string; project_id: string | null }>, key: string | undefined): string | "ambiguous" | undefined {
+  const inProject = key !== undefined && !key.startsWith("new:") ? candidates.find((log) => log.project_id === key) : undefined;
+  if (inProject !== undefined) return inProject.id;
+  if (candidates.length > 1) return "ambiguous";
+  return candidates[0]?.id;
 }
 
 /** Fields the server sets itself on a stored log. */
 const RESOLVED_FIELDS = new Set(["id", "project", "project_id", "session_id", "session_reference_id", "parent_id", "updates", "received_at"]);
 
-function storeItem(store: HumanloopStore, item: Item): { id: string; project_id: string; session_id?: string } {
+/** The stored log of an accepted item (its ids resolved, sessions made), not stored yet; `receivedAt` is the request's time. */
+function logOf(lookups: RequestLookups, item: Item, receivedAt: string): StoredLog {
+  const store = lookups.store;
   const projectId = get(item, "project_id");
-  const project = projectId !== undefined ? store.projectById(projectId)! : store.ensureProject(get(item, "project")!);
+  const project = projectId !== undefined ? lookups.projectById(projectId)! : lookups.ensureProject(get(item, "project")!);
   const sessionId = get(item, "session_id");
   const sessionRef = get(item, "session_reference_id");
-  const session =
-    sessionId !== undefined
-      ? store.sessionHead(sessionId)
-      : sessionRef !== undefined
-        ? (store.sessionHeadByRef(sessionRef) ?? store.createSession(sessionRef))
-        : undefined;
-  const parentRef = get(item, "parent_reference_id");
-  const parent = parentRef !== undefined ? findParent(store, parentRef, project.id) : undefined;
-  const log: StoredLog = { id: newId("data"), project: project.name, project_id: project.id, updates: [], received_at: new Date().toISOString() };
+  const session = sessionId !== undefined ? store.sessionHead(sessionId) : sessionRef !== undefined ? lookups.sessionForRef(sessionRef) : undefined;
+  // Found while checking the rules: the request's own logs cannot be parents, so nothing stored since changes it.
+  const parent = lookups.parents.get(item);
+  const log: StoredLog = { id: newId("data"), project: project.name, project_id: project.id, updates: [], received_at: receivedAt };
   for (const key in item) {
     if (item[key] !== null && item[key] !== undefined && !RESOLVED_FIELDS.has(key)) log[key] = item[key];
   }
@@ -138,10 +188,9 @@ function storeItem(store: HumanloopStore, item: Item): { id: string; project_id:
     log.session_id = session.id;
     if (session.reference_id !== undefined) log.session_reference_id = session.reference_id;
   }
-  const parentId = get(item, "parent_id") ?? (parent !== undefined && parent !== "ambiguous" ? parent : undefined);
+  const parentId = get(item, "parent_id") ?? parent;
   if (parentId !== undefined) log.parent_id = parentId;
-  store.addLog(log);
-  return session ? { id: log.id, project_id: project.id, session_id: session.id } : { id: log.id, project_id: project.id };
+  return log;
 }
 
 /** Validates a `POST /v4/logs` body and, when every log is valid, stores them all. */
@@ -152,8 +201,12 @@ export function acceptLogs(store: HumanloopStore, body: unknown): LogBatchOutcom
   const shape = shapeIssues(items, prefix);
   if (shape.length > 0) return { status: 422, body: { detail: shape }, duplicates: 0, size: items.length };
   const records = items.filter(isRecord);
-  const { issues, duplicates } = ruleIssues(store, records, prefix);
+  const lookups = new RequestLookups(store);
+  const { issues, duplicates } = ruleIssues(lookups, records, prefix);
   if (issues.length > 0) return { status: 422, body: { detail: issues }, duplicates, size: items.length };
-  const created = records.map((item) => storeItem(store, item));
+  const receivedAt = new Date().toISOString();
+  const logs = records.map((item) => logOf(lookups, item, receivedAt));
+  store.addLogs(logs);
+  const created = logs.map((log) => (log.session_id !== undefined ? { id: log.id, project_id: log.project_id, session_id: log.session_id } : { id: log.id, project_id: log.project_id }));
   return { status: 200, body: batch ? created : created[0], duplicates: 0, size: items.length };
 }

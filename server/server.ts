@@ -138,7 +138,7 @@ export class HumanloopTestServer {
     }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db), v5Mode: options.v5Strict ? "strict" : "lenient" };
+    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db, () => store.maintain()), v5Mode: options.v5Strict ? "strict" : "lenient" };
     let otlp: ServerOtlpIntake;
     try {
       otlp = new ServerOtlpIntake(context, options.otlp); // reads back the spans an earlier process left waiting

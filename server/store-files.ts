@@ -3,7 +3,8 @@
  * versions (one per distinct kernel, identified by a hash of the canonical
  * kernel), over the store's database. See HUMANLOOP_V5.md, "The model".
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
+import { newId } from "./ids.js";
 import type { Sql } from "./store.js";
 
 /** The kinds of v5 file. */
@@ -86,7 +87,7 @@ export class FileStore {
   ensureFile(path: string, kind: FileKind): { file: StoredFile; created: boolean; conflict: boolean } {
     const known = this.fileByPath(path);
     if (known) return { file: known, created: false, conflict: known.kind !== kind };
-    const file: StoredFile = { id: `${FILE_ID_PREFIX[kind]}_${randomUUID().replaceAll("-", "").slice(0, 24)}`, kind, path, created_at: Date.now() };
+    const file: StoredFile = { id: newId(FILE_ID_PREFIX[kind]), kind, path, created_at: Date.now() };
     this.sql("INSERT INTO files (id, kind, path, created_at) VALUES (?, ?, ?, ?)").run(file.id, kind, path, file.created_at);
     return { file, created: true, conflict: false };
   }

@@ -11,6 +11,7 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { OtlpSpan } from "./otlp/otlp-span.js";
+import { REF_SEQS } from "./store-refs.js";
 
 /** One waiting span as kept. */
 export interface PendingSpan {
@@ -90,7 +91,7 @@ export class PendingSpanStore {
   /** The stored log whose reference is `ref` (a span key), as its children attach to it; undefined when none is stored. */
   storedAnchor(ref: string): StoredAnchor | undefined {
     const row = this.sql(
-      "SELECT l.reference_id AS ref, s.reference_id AS session FROM logs l LEFT JOIN sessions s ON s.id = l.session_id WHERE l.reference_id = ? ORDER BY l.seq LIMIT 1",
+      `SELECT l.reference_id AS ref, s.reference_id AS session FROM logs l LEFT JOIN sessions s ON s.id = l.session_id WHERE l.seq IN (${REF_SEQS(false)}) ORDER BY l.seq LIMIT 1`,
     ).get(ref);
     if (!row) return undefined;
     return row.session === null || row.session === undefined ? { ref: row.ref as string } : { ref: row.ref as string, session: row.session as string };

@@ -89,19 +89,27 @@ function derived(log: StoredLog): Record<(typeof DERIVED)[number], SqlValue> {
   };
 }
 
+const COLUMN_AT = new Map(LOG_COLUMNS.map((column, i) => [column, i]));
+const [ID_AT, API_VERSION_AT, EXTRA_AT] = ["id", "api_version", "extra"].map((column) => COLUMN_AT.get(column)!) as [number, number, number];
+
 /** The column values of `log`, in {@link LOG_COLUMNS} order. */
 export function logToRow(log: StoredLog): SqlValue[] {
-  const extra: Record<string, unknown> = {};
-  const columns: Record<string, SqlValue> = { id: log.id, api_version: "v4", ...derived(log) };
-  for (const [key, value] of Object.entries(log)) {
+  const row: SqlValue[] = new Array<SqlValue>(LOG_COLUMNS.length).fill(null);
+  row[ID_AT] = log.id;
+  row[API_VERSION_AT] = "v4";
+  const made = derived(log);
+  for (const column of DERIVED) row[COLUMN_AT.get(column)!] = made[column];
+  let extra: Record<string, unknown> | undefined;
+  for (const key in log) {
+    const value = log[key];
     if (value === undefined || value === null || JOINED.has(key)) continue;
     const kind = FIELD_KIND.get(key);
     if (kind !== undefined && fits(kind, value)) {
-      columns[key] = kind === "json" ? JSON.stringify(value) : (value as string | number);
-    } else extra[key] = value;
+      row[COLUMN_AT.get(key)!] = kind === "json" ? JSON.stringify(value) : (value as string | number);
+    } else (extra ??= {})[key] = value;
   }
-  columns.extra = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
-  return LOG_COLUMNS.map((column) => columns[column] ?? null);
+  row[EXTRA_AT] = extra === undefined ? null : JSON.stringify(extra);
+  return row;
 }
 
 /** A `logs` row joined with its project name and session reference (see {@link LOG_SELECT}). */

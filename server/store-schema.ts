@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { PARTIAL_INDEX_MIGRATION } from "./store-partial-indexes.js";
+import { openReferenceTail, REFERENCE_INDEX_MIGRATION } from "./store-refs.js";
 import { TEXT_SEARCH_MIGRATION } from "./store-text-search.js";
 
 /** `PRAGMA application_id` of every database this server makes ("HLOT"). */
@@ -151,6 +152,7 @@ CREATE INDEX otlp_passed_by_at ON otlp_passed_spans (at);
   },
   TEXT_SEARCH_MIGRATION,
   PARTIAL_INDEX_MIGRATION,
+  REFERENCE_INDEX_MIGRATION,
 ];
 
 /** A database that cannot be used, with a message that says what to do. */
@@ -228,7 +230,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
       db.exec(`PRAGMA synchronous = ${(options.synchronous ?? "full").toUpperCase()}`);
     }
     db.exec("PRAGMA foreign_keys = OFF");
+    // Temporary tables (the reference tail, see store-refs.ts) live in memory, never in a file.
+    db.exec("PRAGMA temp_store = MEMORY");
     migrate(db, migrations);
+    if (migrations.includes(REFERENCE_INDEX_MIGRATION)) openReferenceTail(db);
     return db;
   } catch (error) {
     db.close();

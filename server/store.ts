@@ -6,12 +6,13 @@
  * store-files.ts, the viewer's paged queries in store-queries.ts; both are
  * reachable from here.
  */
-import { randomUUID } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { newId } from "./ids.js";
 import { FileStore } from "./store-files.js";
 import { SessionQueries } from "./store-queries.js";
 import { LOG_COLUMNS, LOG_SELECT, logToRow, rowToLog, rowToFeedback, rowToUpdate, type LogRow } from "./store-rows.js";
 import { openDatabase, type OpenDatabaseOptions } from "./store-schema.js";
+import { catchUpReferences, REF_SEQS, REFERENCE_TAIL_LIMIT, referenceTailSize } from "./store-refs.js";
 import { catchUp } from "./store-text-search.js";
 import type { LogUpdate, StoredFeedback, StoredLog, StoredSession } from "./types.js";
 
@@ -21,10 +22,8 @@ export interface StoredProject {
   name: string;
 }
 
-/** A new server id with `prefix`, e.g. `data_3f9c...`. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
-}
+
+export { newId };
 
 /** Options of {@link HumanloopStore.open}. */
 export interface StoreOptions extends OpenDatabaseOptions {
@@ -45,10 +44,29 @@ const UPDATE_LOG = `UPDATE logs SET ${LOG_COLUMNS.slice(1)
 const REFRESH_SESSION = `UPDATE sessions SET (log_count, first_at, last_at, prompt_tokens, output_tokens, error_count) =
   (SELECT count(*), min(log_time), max(log_time), coalesce(sum(prompt_tokens), 0), coalesce(sum(output_tokens), 0), count(error)
    FROM logs WHERE session_id = ?1) WHERE id = ?1`;
-const COUNT_LOG_IN_SESSION = `UPDATE sessions SET log_count = log_count + 1,
-  first_at = min(coalesce(first_at, ?2), ?2), last_at = max(coalesce(last_at, ?2), ?2),
-  prompt_tokens = prompt_tokens + ?3, output_tokens = output_tokens + ?4, error_count = error_count + ?5,
-  project_id = coalesce(project_id, ?6), user = coalesce(user, ?7) WHERE id = ?1`;
+const COUNT_LOGS_IN_SESSION = `UPDATE sessions SET log_count = log_count + ?2,
+  first_at = min(coalesce(first_at, ?3), ?3), last_at = max(coalesce(last_at, ?4), ?4),
+  prompt_tokens = prompt_tokens + ?5, output_tokens = output_tokens + ?6, error_count = error_count + ?7,
+  project_id = coalesce(project_id, ?8), user = coalesce(user, ?9) WHERE id = ?1`;
+const LOG_TIME_AT = LOG_COLUMNS.indexOf("log_time");
+
+/** What a batch adds to one session's summary. */
+interface SessionTally {
+  count: number;
+  first: number;
+  last: number;
+  promptTokens: number;
+  outputTokens: number;
+  errors: number;
+  projectId: string | null;
+  user: string | null;
+}
+
+const REFS_LOOKUP = `WITH wanted (ref) AS (SELECT value FROM json_each(?1)),
+  hits (ref, seq) AS (
+    SELECT t.reference_id, t.seq FROM temp.log_refs_tail t JOIN wanted w ON t.reference_id = w.ref
+    UNION ALL SELECT m.reference_id, m.seq FROM main.log_refs m JOIN wanted w ON m.reference_id = w.ref)
+  SELECT h.ref AS ref, l.id AS id, l.project_id AS project_id FROM hits h JOIN logs l ON l.seq = h.seq ORDER BY l.seq`;
 
 /** The end user of a log: v5 `user`, else the v4 exporter's `metadata.user_id`. */
 function userOf(log: StoredLog): string | undefined {
@@ -113,12 +131,21 @@ export class HumanloopStore {
     }
   }
 
+  /**
+   * Upkeep between write transactions: indexes the references of the logs
+   * stored since the last catch-up once there are {@link REFERENCE_TAIL_LIMIT}
+   * of them (see store-refs.ts). Does nothing inside a transaction.
+   */
+  maintain(): void {
+    if (this.db.isOpen && !this.db.isTransaction && referenceTailSize(this.db) >= REFERENCE_TAIL_LIMIT) catchUpReferences(this.db);
+  }
+
   /** Forgets everything. */
   clear(): void {
     this.transaction(() => {
-      for (const table of ["feedback", "updates", "logs", "versions", "files", "sessions", "projects", "otlp_pending_spans", "otlp_passed_spans"]) this.db.exec(`DELETE FROM ${table}`);
+      for (const table of ["feedback", "updates", "log_refs", "temp.log_refs_tail", "logs", "versions", "files", "sessions", "projects", "otlp_pending_spans", "otlp_passed_spans"]) this.db.exec(`DELETE FROM ${table}`);
       // seq starts again at 1: nothing is indexed for text search (the delete trigger took the indexed logs out).
-      this.db.exec("UPDATE logs_text_state SET indexed_to = 0");
+      this.db.exec("UPDATE logs_text_state SET indexed_to = 0; UPDATE log_refs_state SET indexed_to = 0");
     });
   }
 
@@ -217,22 +244,30 @@ export class HumanloopStore {
 
   /** The logs that used `ref` as their reference_id, one per project, oldest first. */
   logsByReference(ref: string): StoredLog[] {
-    return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.reference_id = ? ORDER BY l.seq`).all(ref));
+    return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.seq IN (${REF_SEQS(false)}) ORDER BY l.seq`).all(ref));
   }
 
   /** The log with reference `ref` in project `projectId`, or undefined. */
   logByReferenceIn(ref: string, projectId: string): StoredLog | undefined {
-    return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.reference_id = ? AND l.project_id = ?`).all(ref, projectId))[0];
+    return this.withUpdates(this.sql(`${LOG_SELECT} WHERE l.seq IN (${REF_SEQS(true)})`).all(ref, projectId))[0];
   }
 
-  /** The server id of the log with reference `ref` in project `projectId`, or undefined (an index probe, no row read). */
-  logIdByReferenceIn(ref: string, projectId: string): string | undefined {
-    return this.sql("SELECT id FROM logs WHERE reference_id = ? AND project_id = ?").get(ref, projectId)?.id as string | undefined;
-  }
-
-  /** The server ids of the logs that used `ref` as their reference_id (one per project), oldest first. */
-  logIdsByReference(ref: string): string[] {
-    return this.sql("SELECT id FROM logs WHERE reference_id = ? ORDER BY seq").all(ref).map((row) => row.id as string);
+  /**
+   * The logs that use each of `refs` as their reference_id (id and project,
+   * oldest first), in one query: a request's duplicate and parent checks.
+   * References no log uses are absent from the map.
+   */
+  logsByReferences(refs: Iterable<string>): Map<string, Array<{ id: string; project_id: string | null }>> {
+    const found = new Map<string, Array<{ id: string; project_id: string | null }>>();
+    const wanted = [...new Set(refs)];
+    if (wanted.length === 0) return found;
+    for (const row of this.sql(REFS_LOOKUP).all(JSON.stringify(wanted))) {
+      const ref = row.ref as string;
+      let logs = found.get(ref);
+      if (!logs) found.set(ref, (logs = []));
+      logs.push({ id: row.id as string, project_id: row.project_id as string | null });
+    }
+    return found;
   }
 
   /** How many logs are stored. */
@@ -257,22 +292,50 @@ export class HumanloopStore {
    * a stored session) and counts it in its session's summary.
    */
   addLog(log: StoredLog): void {
-    const row = this.rowOf(log);
-    this.sql(INSERT_LOG).run(...row);
-    for (const update of log.updates) this.recordUpdate(log.id, update, update.applied_at);
-    const sessionId = str(log.session_id);
-    if (sessionId === undefined) return;
-    const time = row[LOG_COLUMNS.indexOf("log_time")]!;
-    const n = (v: unknown) => (typeof v === "number" ? v : 0);
-    this.sql(COUNT_LOG_IN_SESSION).run(
-      sessionId,
-      time,
-      n(log.prompt_tokens),
-      n(log.output_tokens),
-      typeof log.error === "string" ? 1 : 0,
-      str(log.project_id) ?? null,
-      userOf(log) ?? null,
-    );
+    this.addLogs([log]);
+  }
+
+  /**
+   * Stores accepted logs, as {@link addLog} does, counting them in their
+   * sessions' summaries once per session (a session's row and its list
+   * indexes change once, not once per log).
+   */
+  addLogs(logs: readonly StoredLog[]): void {
+    const tallies = new Map<string, SessionTally>();
+    const insert = this.sql(INSERT_LOG);
+    for (const log of logs) {
+      const row = this.rowOf(log);
+      insert.run(...row);
+      for (const update of log.updates) this.recordUpdate(log.id, update, update.applied_at);
+      const sessionId = str(log.session_id);
+      if (sessionId === undefined) continue;
+      const time = row[LOG_TIME_AT] as number;
+      const n = (v: unknown) => (typeof v === "number" ? v : 0);
+      const tally = tallies.get(sessionId);
+      if (!tally) {
+        tallies.set(sessionId, {
+          count: 1,
+          first: time,
+          last: time,
+          promptTokens: n(log.prompt_tokens),
+          outputTokens: n(log.output_tokens),
+          errors: typeof log.error === "string" ? 1 : 0,
+          projectId: str(log.project_id) ?? null,
+          user: userOf(log) ?? null,
+        });
+        continue;
+      }
+      tally.count += 1;
+      tally.first = Math.min(tally.first, time);
+      tally.last = Math.max(tally.last, time);
+      tally.promptTokens += n(log.prompt_tokens);
+      tally.outputTokens += n(log.output_tokens);
+      tally.errors += typeof log.error === "string" ? 1 : 0;
+      tally.projectId ??= str(log.project_id) ?? null;
+      tally.user ??= userOf(log) ?? null;
+    }
+    const count = this.sql(COUNT_LOGS_IN_SESSION);
+    for (const [id, t] of tallies) count.run(id, t.count, t.first, t.last, t.promptTokens, t.outputTokens, t.errors, t.projectId, t.user);
   }
 
   /** The row of `log`; a v5 log's kind and name come from its file when the log does not say. */
