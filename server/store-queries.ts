@@ -120,9 +120,9 @@ export class SessionQueries {
     }
     if (filter.errorsOnly) where.push("s.error_count > 0");
     if (filter.text !== undefined && filter.text !== "") {
-      // The matching sessions are found once (not once for the page and again for the total), then passed as a JSON array.
-      where.push("s.id IN (SELECT value FROM json_each(?))");
-      params.push(this.sessionsWithText(filter.text));
+      const text = this.textFilter(filter.text);
+      where.push(text.clause);
+      params.push(...text.params);
     }
     const clause = where.join(" AND ");
     const rows = this.sql(
@@ -149,25 +149,33 @@ export class SessionQueries {
   }
 
   /**
-   * Ids of the sessions whose reference, or one of whose logs' searched
-   * columns, contains `text` (case-insensitive). Three characters or more:
-   * the FTS5 trigram index (logs_text, first brought up to date) finds the
-   * candidate logs and LIKE confirms them; shorter text has no trigram, and
-   * text in most logs is cheaper to find by the scan, so those scan with LIKE.
+   * The condition (on sessions `s`) for sessions whose reference, or one of
+   * whose logs' searched columns, contains `text` (case-insensitive).
+   *
+   * Three characters or more, in few logs: the FTS5 trigram index (logs_text,
+   * first brought up to date) finds the candidate logs, LIKE confirms them,
+   * and their sessions are found once (not once for the page and again for
+   * the total) and passed as a JSON array. Shorter text has no trigram, and
+   * text in most logs is cheaper to find by reading logs: then each session
+   * is asked whether one of its logs contains the text, which stops at the
+   * first log that does (for text in every log, one log per session).
    */
-  private sessionsWithText(text: string): string {
+  private textFilter(text: string): { clause: string; params: string[] } {
     const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const match = trigramQuery(text);
     if (match !== undefined) this.catchUpText();
-    const indexed = match !== undefined && !this.inMostLogs(text);
-    const contains = SEARCHED_COLUMNS.map((c) => `l.${c} LIKE ?1 ESCAPE '\\'`).join(" OR ");
-    const logs = indexed
-      ? `SELECT l.session_id AS id FROM logs l WHERE l.seq IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?2) AND (${contains})`
-      : `SELECT l.session_id AS id FROM logs l WHERE ${contains}`;
+    const contains = SEARCHED_COLUMNS.map((c) => `l.${c} LIKE ? ESCAPE '\\'`).join(" OR ");
+    if (match === undefined || this.inMostLogs(text)) {
+      return {
+        clause: `(s.reference_id LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM logs l WHERE l.session_id = s.id AND (${contains})))`,
+        params: Array<string>(SEARCHED_COLUMNS.length + 1).fill(like),
+      };
+    }
+    const logs = `SELECT l.session_id AS id FROM logs l WHERE l.seq IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?2) AND (${contains.replaceAll("?", "?1")})`;
     const ids = this.sql(
       `SELECT json_group_array(id) AS ids FROM (${logs} UNION SELECT id FROM sessions WHERE reference_id LIKE ?1 ESCAPE '\\') WHERE id IS NOT NULL`,
-    ).get(...(indexed ? [like, match] : [like]));
-    return ids!.ids as string;
+    ).get(like, match);
+    return { clause: "s.id IN (SELECT value FROM json_each(?))", params: [ids!.ids as string] };
   }
 
   /**

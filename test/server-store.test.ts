@@ -74,6 +74,27 @@ describe("opening a database", () => {
 });
 
 describe("text search (FTS5 trigram index, migration 3)", () => {
+  it("finds text that is in most logs (read from the logs, one session at a time) with the other filters and the total", () => {
+    const store = HumanloopStore.open({ path: join(dir, "hl.db") });
+    const sessions = Array.from({ length: 30 }, (_, i) => store.createSession(i === 29 ? "order_desk" : `conv-${i}`));
+    sessions.forEach((session, i) => {
+      for (let k = 0; k < 4; k += 1) {
+        const output = i < 25 ? `your order ${i}-${k} shipped` : `no news ${k}`;
+        log(store, { project: i % 2 === 0 ? "even" : "odd", session_id: session.id, output, created_at: new Date(Date.UTC(2026, 0, 1, 0, i, k)).toISOString() });
+      }
+    });
+    const search = (filter: Parameters<typeof store.queries.listSessions>[0]) => store.queries.listSessions(filter);
+    // "order" is in 100 of 120 logs (and in one session's reference): not the index.
+    const all = search({ text: "ORDER", limit: 10 });
+    expect(all.total).toBe(26);
+    expect(all.sessions.map((s) => s.reference_id)).toEqual(["order_desk", ...Array.from({ length: 9 }, (_, i) => `conv-${24 - i}`)]);
+    expect(search({ text: "order", project: "odd" }).total).toBe(13); // 12 with it in their logs, and order_desk by its reference
+    expect(search({ text: "order_", limit: 50 }).sessions.map((s) => s.reference_id)).toEqual(["order_desk"]);
+    expect(search({ text: "or" }).total).toBe(26);
+    expect(search({ text: "news" }).sessions.map((s) => s.reference_id)).toEqual(["order_desk", "conv-28", "conv-27", "conv-26", "conv-25"]);
+    store.close();
+  });
+
   it("migrates a database made before the index: its logs are indexed on the first search and found, new ones and updates too", () => {
     const path = join(dir, "hl.db");
     const old = HumanloopStore.open({ path, migrations: MIGRATIONS.slice(0, 1) });
