@@ -93,7 +93,7 @@ function start(resolved: ResolvedRegisterOptions, s: RegistrationState): Tracing
 
   const resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
   const meterProvider = startMetrics(resolved.metricReaders, resolved.otlpMetricsEnvVar, resource);
-  const loggerProvider = startEventCollection(resource);
+  const loggerProvider = startEventCollection();
   let exitFlush: ExitFlush | undefined;
   const flush = async (): Promise<void> => {
     await Promise.all([provider.forceFlush(), meterProvider?.forceFlush()]);

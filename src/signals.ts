@@ -1,13 +1,13 @@
 import { createNoopMeter, diag, logs, metrics } from "@opentelemetry/api";
-import { GenAIEventsProcessor } from "../exporters/humanloop/index.js";
+import { GenAIEventsLoggerProvider } from "../exporters/humanloop/index.js";
 import {
-  AggregationTemporality,
   ExportResultCode,
-  LoggerProvider,
+  loadMetricsSdk,
   loadOTLPMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
+  type AggregationTemporality,
   type ExportResult,
+  type MeterProvider,
+  type MetricsSdk,
   type MetricReader,
   type PushMetricExporter,
   type Resource,
@@ -23,8 +23,10 @@ import {
 /** The OTLP/HTTP metric exporter, loaded on first use, so apps that export no metrics never load it. */
 class LazyOTLPMetricExporter implements PushMetricExporter {
   private readonly exporter: Promise<PushMetricExporter> = loadOTLPMetricExporter().then((m) => new m.OTLPMetricExporter());
+  private readonly temporality: MetricsSdk["AggregationTemporality"];
 
-  constructor() {
+  constructor(temporality: MetricsSdk["AggregationTemporality"]) {
+    this.temporality = temporality;
     this.exporter.catch((err: unknown) => diag.error("humanloop-otel: could not load @opentelemetry/exporter-metrics-otlp-http", err));
   }
 
@@ -37,7 +39,7 @@ class LazyOTLPMetricExporter implements PushMetricExporter {
 
   // The OTLP exporter's default (cumulative), unless the standard variable asks for delta.
   selectAggregationTemporality(): AggregationTemporality {
-    return process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE?.trim().toLowerCase() === "delta" ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+    return process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE?.trim().toLowerCase() === "delta" ? this.temporality.DELTA : this.temporality.CUMULATIVE;
   }
 
   async forceFlush(): Promise<void> {
@@ -66,9 +68,10 @@ export function startMetrics(readers: MetricReader[], otlpEnvVar: string | undef
     diag.warn("humanloop-otel: a global MeterProvider is already registered; register() leaves it in place (the GenAI metrics go to it) and ignores metricReaders and the OTLP metrics variables");
     return undefined;
   }
+  const sdk = loadMetricsSdk();
   const all = [...readers];
-  if (otlpEnvVar) all.push(new PeriodicExportingMetricReader({ exporter: new LazyOTLPMetricExporter() }));
-  const provider = new MeterProvider({ resource, readers: all });
+  if (otlpEnvVar) all.push(new sdk.PeriodicExportingMetricReader({ exporter: new LazyOTLPMetricExporter(sdk.AggregationTemporality) }));
+  const provider = new sdk.MeterProvider({ resource, readers: all });
   metrics.setGlobalMeterProvider(provider);
   return provider;
 }
@@ -83,19 +86,18 @@ export function stopMetrics(provider: MeterProvider | undefined): Promise<void> 
 const API_GLOBAL = Symbol.for("opentelemetry.js.api.1");
 
 /**
- * Installs a global `LoggerProvider` whose only processor is the
- * {@link GenAIEventsProcessor}, unless the app has its own (then add the
- * processor to it). Returns it, or undefined when another was global.
+ * Installs a global {@link GenAIEventsLoggerProvider} (GenAI events into
+ * their spans, no logs SDK), unless the app has its own `LoggerProvider`
+ * (then add a `GenAIEventsProcessor` to it). Returns it, or undefined when
+ * another was global.
  */
-export function startEventCollection(resource: Resource): LoggerProvider | undefined {
+export function startEventCollection(): GenAIEventsLoggerProvider | undefined {
   if ((globalThis as { [API_GLOBAL]?: { logs?: unknown } })[API_GLOBAL]?.logs !== undefined) return undefined;
-  const provider = new LoggerProvider({ resource, processors: [new GenAIEventsProcessor()] });
+  const provider = new GenAIEventsLoggerProvider();
   return logs.setGlobalLoggerProvider(provider) ? provider : undefined;
 }
 
 /** Removes `provider` from the global registration if it is still the one there. */
-export function stopEventCollection(provider: LoggerProvider | undefined): Promise<void> {
-  if (!provider) return Promise.resolve();
-  if (logs.getLoggerProvider() === provider) logs.disable();
-  return provider.shutdown();
+export function stopEventCollection(provider: GenAIEventsLoggerProvider | undefined): void {
+  if (provider && logs.getLoggerProvider() === provider) logs.disable();
 }

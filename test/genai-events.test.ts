@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { context, SeverityNumber, trace } from "@opentelemetry/api";
 import { GenAIEventsProcessor, HumanloopSpanProcessor } from "../exporters/humanloop/index.js";
 import { GenAI } from "../src/core/attributes.js";
-import { AsyncLocalStorageContextManager, InMemorySpanExporter, LoggerProvider, SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
+import { LoggerProvider } from "@opentelemetry/sdk-logs";
+import { AsyncLocalStorageContextManager, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "../src/core/otel-sdk.js";
 import { session } from "../src/tracing/session.js";
 
 const exporter = new InMemorySpanExporter();

@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { metrics } from "@opentelemetry/api";
 import { register } from "../src/index.js";
-import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "../src/core/otel-sdk.js";
+import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { DURATION_BUCKETS, TIME_TO_FIRST_CHUNK_BUCKETS, TOKEN_BUCKETS } from "../instrumentations/shared/metrics.js";
 import { HumanloopTestServer } from "../testing/index.js";
 import { callServers } from "./fixtures/genai-calls.js";

@@ -1,6 +1,6 @@
-import { diag, trace, type AnyValue, type Context, type Span } from "@opentelemetry/api";
+import { context as contextApi, diag, trace, type AnyValue, type Attributes, type Context, type Logger, type LoggerProvider, type LogRecord, type Span } from "@opentelemetry/api";
 import { GenAI, Humanloop, type GenAIMessage, type GenAIPart } from "../../src/core/attributes.js";
-import type { LogRecordProcessor, ReadWriteLogRecord } from "../../src/core/otel-sdk.js";
+import type { LogRecordProcessor } from "../../src/core/otel-sdk.js";
 
 /**
  * Instrumentations that follow the older GenAI conventions (e.g.
@@ -15,6 +15,13 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from "../../src/core/otel
  * backend) gets the messages. Spans that already carry messages are left
  * alone.
  */
+
+/** What the processor reads of a log record: an SDK `ReadWriteLogRecord` or an API `LogRecord`. */
+export interface GenAIEventRecord {
+  eventName?: string;
+  attributes?: Attributes;
+  body?: AnyValue;
+}
 
 type Direction = "input" | "output";
 interface Collected {
@@ -65,9 +72,9 @@ export class GenAIEventsProcessor implements LogRecordProcessor {
   // The messages gathered per open span; a span is forgotten with its last reference.
   private readonly collected = new WeakMap<Span, Collected>();
 
-  onEmit(record: ReadWriteLogRecord, context?: Context): void {
+  onEmit(record: GenAIEventRecord, context?: Context): void {
     try {
-      const name = record.eventName ?? record.attributes["event.name"];
+      const name = record.eventName ?? record.attributes?.["event.name"];
       if (typeof name !== "string" || !name.startsWith("gen_ai.")) return;
       const span = context ? trace.getSpan(context) : undefined;
       if (!span?.isRecording()) return;
@@ -97,9 +104,9 @@ export class GenAIEventsProcessor implements LogRecordProcessor {
   }
 
   /** The newer single event carries the attributes themselves. */
-  private copyDetails(span: Span, record: ReadWriteLogRecord, attributes: Record<string, unknown> | undefined): void {
+  private copyDetails(span: Span, record: GenAIEventRecord, attributes: Record<string, unknown> | undefined): void {
     for (const key of DETAIL_KEYS) {
-      const value: AnyValue | undefined = record.attributes[key];
+      const value: AnyValue | undefined = record.attributes?.[key];
       if (value === undefined || value === null || attributes?.[key] !== undefined) continue;
       span.setAttribute(key, typeof value === "string" ? value : JSON.stringify(value));
     }
@@ -111,5 +118,29 @@ export class GenAIEventsProcessor implements LogRecordProcessor {
 
   shutdown(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/**
+ * A Logs API `LoggerProvider` with no SDK behind it: its loggers hand the
+ * GenAI events (and nothing else) to a {@link GenAIEventsProcessor}, in the
+ * context they were emitted in. What `register()` installs when the app has
+ * no `LoggerProvider` of its own, so that collecting other instrumentations'
+ * message events costs no `@opentelemetry/sdk-logs` at start. An app with an
+ * SDK `LoggerProvider` adds a `GenAIEventsProcessor` to it instead.
+ */
+export class GenAIEventsLoggerProvider implements LoggerProvider {
+  private readonly logger: Logger;
+
+  constructor(processor: GenAIEventsProcessor = new GenAIEventsProcessor()) {
+    this.logger = {
+      emit: (record: LogRecord) => processor.onEmit(record, record.context ?? contextApi.active()),
+      // Instrumentations that ask before building an event build only the GenAI ones.
+      enabled: (options) => options?.eventName === undefined || options.eventName.startsWith("gen_ai."),
+    };
+  }
+
+  getLogger(): Logger {
+    return this.logger;
   }
 }

@@ -6,7 +6,7 @@
  */
 export { HumanloopSpanProcessor } from "./processor.js";
 export { HumanloopSpanExporter } from "./exporter.js";
-export { GenAIEventsProcessor } from "./genai-events.js";
+export { GenAIEventsLoggerProvider, GenAIEventsProcessor, type GenAIEventRecord } from "./genai-events.js";
 export { resolveExporterOptions, DEFAULT_BASE_URL, type HumanloopExporterOptions, type ResolvedExporterOptions } from "./options.js";
 export type { DeliveryStats } from "./delivery-queue.js";
 export { isLoggedSpan, logKindOf, type LogKind } from "./span-filter.js";

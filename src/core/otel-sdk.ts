@@ -3,6 +3,8 @@
  * in the library depends on `@opentelemetry/api` only, plus what this module
  * re-exports, so an SDK major upgrade touches one file.
  */
+import { createRequire } from "node:module";
+
 export {
   TracerProvider,
   BatchSpanProcessor,
@@ -33,9 +35,21 @@ export function loadOtlpTraceExporter(): Promise<typeof import("@opentelemetry/e
 }
 export { registerInstrumentations } from "@opentelemetry/instrumentation";
 export type { Instrumentation } from "@opentelemetry/instrumentation";
-export { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality } from "@opentelemetry/sdk-metrics";
-export type { MetricReader, PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
-export { LoggerProvider } from "@opentelemetry/sdk-logs";
+export type { MeterProvider, MetricReader, PushMetricExporter, ResourceMetrics, AggregationTemporality } from "@opentelemetry/sdk-metrics";
+
+/** The metrics SDK's module. */
+export type MetricsSdk = typeof import("@opentelemetry/sdk-metrics");
+
+/**
+ * Loads the metrics SDK, synchronously (a global `MeterProvider` must be in
+ * place before the instrumentations ask for their meters), and only for a
+ * configuration that has somewhere to send metrics: most apps never load it.
+ */
+export function loadMetricsSdk(): MetricsSdk {
+  // This file's own location in either build: CommonJS has __filename, ES modules import.meta.url.
+  const here = typeof __filename === "string" ? __filename : import.meta.url;
+  return createRequire(here)("@opentelemetry/sdk-metrics") as MetricsSdk;
+}
 export type { LogRecordProcessor, ReadWriteLogRecord } from "@opentelemetry/sdk-logs";
 
 /** The OTLP/HTTP metric exporter's module, loaded only when metrics are to be exported over OTLP. */
