@@ -4,7 +4,7 @@
 // fsync), the client in this process sending POST /v4/logs in batches of
 // 100 logs, a few requests in flight. Reports logs/s, the server's CPU per
 // log, and the server's RSS over a sustained run.
-// Run alone: npm run build && node bench/ingest.mjs [logs]
+// Run alone: npm run build && node bench/ingest.mjs [logs] (BENCH_INGEST_SUSTAINED=1000000 for a longer sustained run)
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, rmSync, mkdirSync } from "node:fs";
@@ -39,7 +39,7 @@ function proc(pid) {
   return { rss, cpuMs: ticks * 10 };
 }
 
-/** Batch `b` of 100 logs as the exporter sends them: model calls with messages, tokens, a session, a reference; every other batch's logs are children (by parent_reference_id) of logs sent before. */
+/** Batch `b` of 100 logs as the exporter sends them: model calls with messages, tokens, a session, a reference (random hex, as trace and span ids are); every other batch's logs are children (by parent_reference_id) of logs sent before. */
 /** Hex digits of a one-to-one scramble of `n` (so ids look random, as trace and span ids do, and never repeat). */
 const hex = (n, salt, digits) => {
   let x = (Math.imul(n ^ salt, 0x9e3779b1) >>> 0) ^ 0x5bd1e995;
@@ -72,7 +72,8 @@ export function batchBody(b, run, parentRun) {
       metadata: { user_id: `u-${n % 97}`, finish_reasons: ["stop"], response_id: `chatcmpl-${n}` },
     };
     // A parent logged before the timed run (the warm-up's logs), found by its reference as the exporter's children are.
-    if (parentRun !== undefined && b % 2 === 1) log.parent_reference_id = ref(parentRun, n % (20 * BATCH));
+    // A parent logged shortly before (as a trace's parent is): a log of batch b - 64, answered before batch b is sent (8 in flight); the first batches' parents are the warm-up's logs.
+    if (parentRun !== undefined && b % 2 === 1) log.parent_reference_id = b >= 64 ? ref(run, n - 64 * BATCH) : ref(parentRun, n % (20 * BATCH));
     logs.push(log);
   }
   return JSON.stringify(logs);
@@ -146,8 +147,8 @@ export async function runIngestBench(logs = 50_000) {
     }
     results[label] = best;
   }
-  // Sustained: 4x the logs, watching the server's memory.
-  const sustained = await ingestRun(logs * 4, { label: "sustained" });
+  // Sustained: 4x the logs (or BENCH_INGEST_SUSTAINED), watching the server's memory.
+  const sustained = await ingestRun(Number(process.env.BENCH_INGEST_SUSTAINED ?? logs * 4), { label: "sustained" });
   console.log(`sustained, ${sustained.logs} logs, synchronous=full: ${sustained.rate} logs/s, RSS ${sustained.rssStartMB} -> peak ${sustained.rssPeakMB} -> ${sustained.rssEndMB} MB (at each fifth: ${sustained.rssFifthsMB.join(", ")} MB)`);
   results.sustained = sustained;
   return results;

@@ -31,6 +31,13 @@ describe("opening a database", () => {
     expect(raw.prepare("PRAGMA user_version").get()).toEqual({ user_version: MIGRATIONS.length });
     expect(raw.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     raw.close();
+    // Per connection: the store's own.
+    expect(store.db.isOpen).toBe(false);
+    const reopened = HumanloopStore.open({ path });
+    expect(reopened.db.prepare("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: 10_000 });
+    expect(reopened.db.prepare("PRAGMA journal_size_limit").get()).toEqual({ journal_size_limit: 64 * 2 ** 20 });
+    expect(reopened.db.prepare("PRAGMA synchronous").get()).toEqual({ synchronous: 2 }); // FULL
+    reopened.close();
   });
 
   it("refuses a text file, another program's SQLite database, and a newer schema, saying what to do", () => {
