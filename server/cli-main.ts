@@ -27,6 +27,8 @@ export interface CliOptions {
   synchronous?: "full" | "normal";
   /** `--v5-strict`: an unknown field in a `/v5` body is a 422 (see `HumanloopTestServerOptions.v5Strict`); default off. */
   v5Strict?: boolean;
+  /** `--max-buffered-mb N`: MiB of request bodies held at once, beyond which requests get 503 + Retry-After; default 64 (see `HumanloopTestServerOptions.maxBufferedBodyBytes`). */
+  maxBufferedMb?: number;
   /** `--otlp-max-wait-ms N`: longest an OTLP span waits for its parent (across restarts); default 300,000. */
   otlpMaxWaitMs?: number;
   /** `--otlp-max-waiting N`: most OTLP spans waiting for their parent at once; default 20,000. */
@@ -49,13 +51,16 @@ viewer of them on the same port (/). Prints the URLs, serves until SIGINT/SIGTER
                  normal: faster, an answered request survives a crash or kill -9 of the
                  server, not a power loss or OS crash
   --v5-strict    an unknown field in a /v5 request body is a 422 (default: ignored)
+  --max-buffered-mb N
+                 request bodies held at once, in MiB (default 64): bounds memory under
+                 any number of senders; past it, requests get 503 with Retry-After
 Also takes OTLP/HTTP traces at POST /v1/traces (protobuf or JSON) and stores them as logs;
 spans whose parent has not arrived wait for it in the database (survive a restart):
   --otlp-max-wait-ms N   then they are stored without the link (default 300000)
   --otlp-max-waiting N   at most N wait; beyond, the oldest are stored unlinked (default 20000)
 Read back what was stored: GET /__test/logs, /__test/trees (?format=text), /__test/stats.`;
 
-const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db", "--synchronous", "--otlp-max-wait-ms", "--otlp-max-waiting"];
+const VALUE_FLAGS = ["--port", "--host", "--api-key", "--seed", "--faults", "--db", "--synchronous", "--otlp-max-wait-ms", "--otlp-max-waiting", "--max-buffered-mb"];
 
 /** Parses `argv` (without node and the script); throws on unknown or malformed flags. */
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -77,10 +82,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got ${value}`);
       options[flag === "--port" ? "port" : "seed"] = n;
-    } else if (flag === "--otlp-max-wait-ms" || flag === "--otlp-max-waiting") {
+    } else if (flag === "--otlp-max-wait-ms" || flag === "--otlp-max-waiting" || flag === "--max-buffered-mb") {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
-      options[flag === "--otlp-max-wait-ms" ? "otlpMaxWaitMs" : "otlpMaxWaiting"] = n;
+      options[flag === "--otlp-max-wait-ms" ? "otlpMaxWaitMs" : flag === "--otlp-max-waiting" ? "otlpMaxWaiting" : "maxBufferedMb"] = n;
     } else if (flag === "--host") options.host = value;
     else if (flag === "--api-key") options.apiKey = value;
     else if (flag === "--db") options.db = value;
@@ -130,9 +135,10 @@ export async function runCli(
   }
   const explicitKey = options.apiKey ?? (env.HUMANLOOP_SERVER_API_KEY || undefined);
   const db = options.db ?? (env.HUMANLOOP_SERVER_DB || DEFAULT_DB_PATH);
-  const { otlpMaxWaitMs, otlpMaxWaiting, ...rest } = options;
+  const { otlpMaxWaitMs, otlpMaxWaiting, maxBufferedMb, ...rest } = options;
   const server = await HumanloopTestServer.start({
     ...rest,
+    ...(maxBufferedMb !== undefined ? { maxBufferedBodyBytes: maxBufferedMb * 1024 * 1024 } : {}),
     otlp: { maxWaitMillis: otlpMaxWaitMs, maxWaitingSpans: otlpMaxWaiting },
     // Loopback without a key gets a random one; elsewhere start() refuses a missing key.
     apiKey: explicitKey ?? (isLoopback(options.host) ? `hl-local-${randomBytes(12).toString("hex")}` : undefined),

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { FaultPlan, type Faults, type ScriptedFault } from "./faults.js";
 import { GroupCommit } from "./group-commit.js";
-import { sendJson } from "./http-io.js";
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, sendJson } from "./http-io.js";
 import { handleInspection } from "./inspection.js";
 import { handleServerOtlp, ServerOtlpIntake, type ServerOtlpOptions } from "./otlp/server-intake.js";
 import { HumanloopStore } from "./store.js";
@@ -47,6 +47,13 @@ export interface HumanloopTestServerOptions {
   headersTimeoutMs?: number;
   /** Milliseconds a client may take to send a whole request; default `120_000`. */
   requestTimeoutMs?: number;
+  /**
+   * Bytes of request bodies held at once, across all requests; default
+   * 64 MiB. Past it a request is answered 503 with `Retry-After: 1` (the
+   * exporter and OTLP senders retry), which bounds the server's memory
+   * however many clients send at once. One body is always let in.
+   */
+  maxBufferedBodyBytes?: number;
   /** Limits of `POST /v1/traces`'s waiting spans (children whose parent has not arrived); defaults in {@link ServerOtlpOptions}. */
   otlp?: ServerOtlpOptions;
 }
@@ -138,7 +145,7 @@ export class HumanloopTestServer {
     }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db, () => store.maintain()), v5Mode: options.v5Strict ? "strict" : "lenient" };
+    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db, () => store.maintain()), bodies: new BodyBudget(options.maxBufferedBodyBytes ?? DEFAULT_BODY_BUDGET_BYTES), v5Mode: options.v5Strict ? "strict" : "lenient" };
     let otlp: ServerOtlpIntake;
     try {
       otlp = new ServerOtlpIntake(context, options.otlp); // reads back the spans an earlier process left waiting

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultPlan } from "./faults.js";
 import type { GroupCommit } from "./group-commit.js";
-import { isJsonContentType, readBody, sendJson } from "./http-io.js";
+import { isJsonContentType, readBody, sendJson, type BodyBudget } from "./http-io.js";
 import { acceptLogs } from "./log-rules.js";
 import { createSession, patchLog, postFeedback, type RouteAnswer } from "./routes.js";
 import type { StatsRecorder } from "./stats.js";
@@ -24,6 +24,8 @@ export interface V4Context {
   apiKey: string;
   /** Where the write requests run: concurrent requests share one durable commit. */
   commits: GroupCommit;
+  /** The request bodies held at once (see {@link BodyBudget}). */
+  bodies: BodyBudget;
 }
 
 /** A matched route: its normalised name and how to answer it. */
@@ -139,7 +141,8 @@ export async function handleApi<C extends V4Context>(ctx: C, req: IncomingMessag
   const done = ctx.stats.begin();
   res.on("close", done);
   try {
-    const raw = await readBody(req);
+    const raw = await readBody(req, undefined, ctx.bodies);
+    res.on("close", raw.release);
     const route = match(req.method ?? "GET", url);
     const reply = (answer: RouteAnswer, headers?: Record<string, string>) => {
       ctx.stats.answered(route.name, answer.status);
@@ -155,6 +158,10 @@ export async function handleApi<C extends V4Context>(ctx: C, req: IncomingMessag
     }
     if (req.headers["x-api-key"] !== ctx.apiKey) return reply({ status: 401, body: { detail: "Invalid or missing X-API-KEY" } });
     if (raw.tooLarge) return reply({ status: 413, body: { detail: "Request body over 10 MiB" } });
+    if (raw.busy) {
+      const detail = `Server busy: ${ctx.bodies.limit} bytes of request bodies are held; nothing was stored, retry later`;
+      return reply({ status: 503, body: { detail } }, { "retry-after": "1" });
+    }
     const parsed = parseBody(req, raw.bytes, route.bodyRequired, route.anyContentType ?? false);
     // Each request in its own savepoint of a group transaction, committed (fsynced) before the answer; a non-2xx answer keeps nothing.
     const answer = parsed.ok ? await ctx.commits.run(() => route.run(ctx, parsed.body), (a) => a.status < 300) : parsed.answer;

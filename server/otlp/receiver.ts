@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
 import { diag } from "@opentelemetry/api";
-import { readBody } from "../http-io.js";
+import { readBody, type BodyBudget } from "../http-io.js";
 import { decodeJsonTraces, decodeProtobufTraces, OtlpDecodeError, type DecodedTraces } from "./decode.js";
 import { ExportTraceServiceResponse, RpcStatus } from "./proto-codec.js";
 
@@ -60,6 +60,8 @@ export interface ReceiverSettings {
   apiKey: string;
   /** Largest body accepted, before and after gunzip, in bytes. */
   maxBodyBytes: number;
+  /** The request bodies held at once across requests; default none (no shared limit). */
+  bodies?: BodyBudget;
   intake: TraceIntake;
 }
 
@@ -115,7 +117,8 @@ async function inflate(bytes: Buffer, encoding: string | undefined, limit: numbe
 /** Answers one request to an OTLP/HTTP traces endpoint; resolves to the status sent. */
 export async function handleOtlpTraces(settings: ReceiverSettings, req: IncomingMessage, res: ServerResponse): Promise<number> {
   // the body is read (or drained, past the limit) first, so no answer races a sender still writing
-  const raw = await readBody(req, settings.maxBodyBytes);
+  const raw = await readBody(req, settings.maxBodyBytes, settings.bodies);
+  res.on("close", raw.release);
   const format = formatOf(req.headers["content-type"]);
   const answerFormat = format ?? "json";
   if (req.method !== "POST") return sendStatus(res, 405, answerFormat, "only POST is supported", { allow: "POST" });
@@ -126,6 +129,7 @@ export async function handleOtlpTraces(settings: ReceiverSettings, req: Incoming
     return sendStatus(res, 415, answerFormat, `Content-Type ${req.headers["content-type"] ?? "(none)"} is not supported; send application/x-protobuf or application/json`);
   }
   if (raw.tooLarge) return sendStatus(res, 413, format, `the body is over ${settings.maxBodyBytes} bytes`);
+  if (raw.busy) return sendStatus(res, 503, format, "server busy: too many request bodies held; nothing was stored, retry later", { "retry-after": "1" });
   const bytes = await inflate(raw.bytes, req.headers["content-encoding"], settings.maxBodyBytes);
   if (!Buffer.isBuffer(bytes)) return sendStatus(res, bytes.status, format, bytes.message);
   let traces: DecodedTraces;

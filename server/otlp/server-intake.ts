@@ -272,7 +272,7 @@ export async function handleServerOtlp(context: V4Context, intake: ServerOtlpInt
   const done = context.stats.begin();
   res.on("close", done);
   try {
-    const status = await handleOtlpTraces({ apiKey: context.apiKey, maxBodyBytes: MAX_BODY_BYTES, intake }, req, res);
+    const status = await handleOtlpTraces({ apiKey: context.apiKey, maxBodyBytes: MAX_BODY_BYTES, intake, bodies: context.bodies }, req, res);
     context.stats.answered("POST /v1/traces", status);
   } catch (error) {
     diag.error("humanloop-otel-server: OTLP request failed", error);
