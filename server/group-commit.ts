@@ -4,9 +4,12 @@
  * keeps its all-or-nothing answer), and committed with one fsync; only then
  * is each answered. Acknowledgement still follows the durable commit, but
  * concurrent clients share the commit's cost instead of paying one fsync
- * per request.
+ * per request. With a {@link WalSync}, the group commits without syncing and
+ * its answers wait for the WAL's fsync off the main thread (see wal-sync.ts),
+ * so the server goes on with the next requests while the disk works.
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { WalSync } from "./wal-sync.js";
 
 interface Pending {
   fn: () => unknown;
@@ -19,13 +22,20 @@ interface Pending {
 export class GroupCommit {
   private readonly db: DatabaseSync;
   private readonly afterCommit: () => void;
+  private readonly walSync: WalSync | undefined;
   private queue: Pending[] = [];
   private scheduled = false;
 
-  /** `afterCommit` runs after each group is committed and answered (upkeep that needs its own transaction); its errors are ignored. */
-  constructor(db: DatabaseSync, afterCommit: () => void = () => {}) {
+  /**
+   * `afterCommit` runs after each group is committed (upkeep that needs its
+   * own transaction); its errors are ignored. `walSync`: for a database with
+   * `synchronous = FULL`, the WAL's fsync, then run after the commit instead
+   * of inside it.
+   */
+  constructor(db: DatabaseSync, afterCommit: () => void = () => {}, walSync?: WalSync) {
     this.db = db;
     this.afterCommit = afterCommit;
+    this.walSync = walSync;
   }
 
   /**
@@ -52,6 +62,8 @@ export class GroupCommit {
     if (group.length === 0) return;
     const db = this.db;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    // The WAL is synced after the commit, off this thread (the connection is FULL again for any other transaction).
+    if (this.walSync) db.exec("PRAGMA synchronous = NORMAL");
     try {
       db.exec("BEGIN IMMEDIATE");
       for (const item of group) {
@@ -73,12 +85,25 @@ export class GroupCommit {
       if (db.isOpen && db.isTransaction) db.exec("ROLLBACK");
       for (const item of group) item.reject(error);
       return;
+    } finally {
+      if (this.walSync && db.isOpen) db.exec("PRAGMA synchronous = FULL");
     }
-    group.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
+    const answer = () =>
+      group.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    if (!this.walSync) answer();
+    else {
+      // Nothing is acknowledged before its frames are on disk; a failed fsync fails the group's kept requests (503: retry).
+      this.walSync.sync().then(answer, (error: unknown) =>
+        group.forEach((item, i) => {
+          const outcome = outcomes[i]!;
+          item.reject(outcome.ok ? error : outcome.error);
+        }),
+      );
+    }
     try {
       this.afterCommit();
     } catch {

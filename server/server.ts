@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { FaultPlan, type Faults, type ScriptedFault } from "./faults.js";
 import { GroupCommit } from "./group-commit.js";
+import { WalSync } from "./wal-sync.js";
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, sendJson } from "./http-io.js";
 import { handleInspection } from "./inspection.js";
 import { handleServerOtlp, ServerOtlpIntake, type ServerOtlpOptions } from "./otlp/server-intake.js";
@@ -35,7 +36,13 @@ export interface HumanloopTestServerOptions {
    * database, gone at {@link HumanloopTestServer.close}.
    */
   dbPath?: string;
-  /** `PRAGMA synchronous` of a file database; default `"full"` (see `OpenDatabaseOptions.synchronous`). */
+  /**
+   * `PRAGMA synchronous` of a file database; default `"full"`: no request is
+   * answered before its writes are fsynced (the group commit's fsync runs
+   * off the main thread, see server/wal-sync.ts); `"normal"`: answered
+   * after the write, which survives a crash of the server but not of the
+   * machine (see `OpenDatabaseOptions.synchronous`).
+   */
   synchronous?: "full" | "normal";
   /**
    * v5 strict mode: an unknown field in a `/v5` request body is a 422
@@ -145,7 +152,10 @@ export class HumanloopTestServer {
     }
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
-    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits: new GroupCommit(store.db, () => store.maintain()), bodies: new BodyBudget(options.maxBufferedBodyBytes ?? DEFAULT_BODY_BUDGET_BYTES), v5Mode: options.v5Strict ? "strict" : "lenient" };
+    // A file database kept with synchronous=full: the group commit's fsync runs off the main thread (see wal-sync.ts).
+    const walSync = options.dbPath !== undefined && (options.synchronous ?? "full") === "full" ? new WalSync(`${options.dbPath}-wal`) : undefined;
+    const commits = new GroupCommit(store.db, () => store.maintain(), walSync);
+    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits, walSync, bodies: new BodyBudget(options.maxBufferedBodyBytes ?? DEFAULT_BODY_BUDGET_BYTES), v5Mode: options.v5Strict ? "strict" : "lenient" };
     let otlp: ServerOtlpIntake;
     try {
       otlp = new ServerOtlpIntake(context, options.otlp); // reads back the spans an earlier process left waiting
@@ -201,7 +211,8 @@ export class HumanloopTestServer {
     return new Promise((resolve) => {
       this.server.close(() => {
         this.context.store.close();
-        resolve();
+        if (this.context.walSync) void this.context.walSync.close().finally(resolve);
+        else resolve();
       });
       this.server.closeAllConnections();
     });

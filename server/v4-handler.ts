@@ -10,6 +10,7 @@ import type { FaultPlan } from "./faults.js";
 import type { GroupCommit } from "./group-commit.js";
 import { isJsonContentType, readBody, sendJson, type BodyBudget } from "./http-io.js";
 import { acceptLogs } from "./log-rules.js";
+import { WalSyncError, type WalSync } from "./wal-sync.js";
 import { createSession, patchLog, postFeedback, type RouteAnswer } from "./routes.js";
 import type { StatsRecorder } from "./stats.js";
 import type { HumanloopStore } from "./store.js";
@@ -26,6 +27,8 @@ export interface V4Context {
   commits: GroupCommit;
   /** The request bodies held at once (see {@link BodyBudget}). */
   bodies: BodyBudget;
+  /** The WAL's fsync, when the group commit syncs off the main thread (a file database with synchronous=full). */
+  walSync?: WalSync;
 }
 
 /** A matched route: its normalised name and how to answer it. */
@@ -188,8 +191,9 @@ export async function handleApi<C extends V4Context>(ctx: C, req: IncomingMessag
 /** SQLite primary result codes that mean "the storage cannot take this now": BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN. */
 const STORAGE_CODES = new Set([5, 6, 8, 10, 13, 14]);
 
-/** True for a SQLite error from a full disk, an I/O failure or a locked database (answered 503, retryable). */
+/** True for a SQLite error from a full disk, an I/O failure or a locked database, or a failed fsync of the WAL (answered 503, retryable). */
 export function isStorageError(error: unknown): boolean {
+  if (error instanceof WalSyncError) return true;
   const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown };
   return code === "ERR_SQLITE_ERROR" && typeof errcode === "number" && STORAGE_CODES.has(errcode & 0xff);
 }
