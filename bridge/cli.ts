@@ -5,7 +5,6 @@
  * refusals, unlinked spans) and start-up lines go to standard error.
  */
 import { DiagLogLevel } from "@opentelemetry/api";
-import { startCli } from "../src/core/cli-entry.js";
-import { runBridgeCli } from "./cli-main.js";
+import { loadWithSqlite, startCli } from "../src/core/cli-entry.js";
 
-startCli("humanloop-otel-bridge", runBridgeCli, DiagLogLevel.INFO);
+startCli("humanloop-otel-bridge", async (argv) => (await loadWithSqlite(() => import("./cli-main.js"))).runBridgeCli(argv), DiagLogLevel.INFO);

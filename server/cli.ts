@@ -6,7 +6,6 @@
  * standard error.
  */
 import { DiagLogLevel } from "@opentelemetry/api";
-import { startCli } from "../src/core/cli-entry.js";
-import { runCli } from "./cli-main.js";
+import { loadWithSqlite, startCli } from "../src/core/cli-entry.js";
 
-startCli("humanloop-otel-server", runCli, DiagLogLevel.WARN);
+startCli("humanloop-otel-server", async (argv) => (await loadWithSqlite(() => import("./cli-main.js"))).runCli(argv), DiagLogLevel.WARN);

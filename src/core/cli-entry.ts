@@ -1,5 +1,20 @@
 import { diag, DiagLogLevel } from "@opentelemetry/api";
 
+/**
+ * Loads a bin's main module (which uses `node:sqlite`), turning a Node
+ * without `node:sqlite` into an error that says what to do.
+ */
+export async function loadWithSqlite<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_BUILTIN_MODULE" && String((error as Error).message).includes("sqlite")) {
+      throw new Error(`needs node:sqlite, built into Node.js 22.13 and later; this is Node.js ${process.versions.node}. Upgrade Node.js.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /** A started command-line program: `stop()` ends it cleanly. */
 export interface RunningProgram {
   stop(): Promise<void>;
