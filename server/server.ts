@@ -154,7 +154,7 @@ export class HumanloopTestServer {
     const urlHost = host.includes(":") ? `[${host}]` : host;
     // A file database kept with synchronous=full: the group commit's fsync runs off the main thread (see wal-sync.ts).
     const walSync = options.dbPath !== undefined && (options.synchronous ?? "full") === "full" ? new WalSync(`${options.dbPath}-wal`) : undefined;
-    const commits = new GroupCommit(store.db, () => store.maintain(), walSync);
+    const commits = new GroupCommit(store.db, () => store.maintainQuietly(), walSync);
     const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits, walSync, bodies: new BodyBudget(options.maxBufferedBodyBytes ?? DEFAULT_BODY_BUDGET_BYTES), v5Mode: options.v5Strict ? "strict" : "lenient" };
     let otlp: ServerOtlpIntake;
     try {

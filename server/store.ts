@@ -6,6 +6,7 @@
  * store-files.ts, the viewer's paged queries in store-queries.ts; both are
  * reachable from here.
  */
+import { diag } from "@opentelemetry/api";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { newId } from "./ids.js";
 import { FileStore } from "./store-files.js";
@@ -21,7 +22,6 @@ export interface StoredProject {
   id: string;
   name: string;
 }
-
 
 export { newId };
 
@@ -121,13 +121,24 @@ export class HumanloopStore {
   transaction<T>(fn: () => T, keep: (result: T) => boolean = () => true): T {
     if (this.db.isTransaction) return fn();
     this.db.exec("BEGIN IMMEDIATE");
+    let result: T;
     try {
-      const result = fn();
+      result = fn();
       this.db.exec(keep(result) ? "COMMIT" : "ROLLBACK");
-      return result;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec("ROLLBACK");
       throw error;
+    }
+    this.maintainQuietly();
+    return result;
+  }
+
+  /** {@link maintain}, its failure reported to the diag logger (what was committed stands; the next commit tries again). */
+  maintainQuietly(): void {
+    try {
+      this.maintain();
+    } catch (error) {
+      diag.warn("humanloop-otel-server: could not index the recent logs' references; retried after the next commit", error);
     }
   }
 
