@@ -4,9 +4,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
 import { FaultPlan, type Faults, type ScriptedFault } from "./faults.js";
 import { GroupCommit } from "./group-commit.js";
-import { WalSync } from "./wal-sync.js";
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, sendJson } from "./http-io.js";
 import { handleInspection } from "./inspection.js";
 import { handleServerOtlp, ServerOtlpIntake, type ServerOtlpOptions } from "./otlp/server-intake.js";
@@ -17,6 +17,7 @@ import type { ServerStats, SessionTree, StoredFeedback, StoredLog, StoredSession
 import { handleV4 } from "./v4-handler.js";
 import { handleV5, type V5Context } from "./v5/handler.js";
 import { handleViewer } from "./viewer/router.js";
+import { WalSync } from "./wal-sync.js";
 
 /** Options of {@link HumanloopTestServer.start}. */
 export interface HumanloopTestServerOptions {
@@ -153,7 +154,7 @@ export class HumanloopTestServer {
     const { port } = server.address() as AddressInfo;
     const urlHost = host.includes(":") ? `[${host}]` : host;
     // A file database kept with synchronous=full: the group commit's fsync runs off the main thread (see wal-sync.ts).
-    const walSync = options.dbPath !== undefined && (options.synchronous ?? "full") === "full" ? new WalSync(`${options.dbPath}-wal`) : undefined;
+    const walSync = options.dbPath !== undefined && (options.synchronous ?? "full") === "full" ? new WalSync(`${resolve(options.dbPath)}-wal`) : undefined;
     const commits = new GroupCommit(store.db, () => store.maintainQuietly(), walSync);
     const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits, walSync, bodies: new BodyBudget(options.maxBufferedBodyBytes ?? DEFAULT_BODY_BUDGET_BYTES), v5Mode: options.v5Strict ? "strict" : "lenient" };
     let otlp: ServerOtlpIntake;
