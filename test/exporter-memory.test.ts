@@ -1,10 +1,16 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
+import { GenAI } from "../src/core/attributes.js";
 import type { HumanloopTestServer } from "../testing/index.js";
 import type { DeliveryQueue } from "../exporters/humanloop/delivery-queue.js";
 import { RECENT_DROPS } from "../exporters/humanloop/log-ids.js";
 import { llm, refOf, startChild, startServer, tool, withProcessor } from "./exporter-helpers.js";
 
 /** What the exporter keeps per span while the backend is down (see bench/RESULTS.md, "backend down"). */
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 const servers: HumanloopTestServer[] = [];
 afterEach(async () => {
@@ -47,6 +53,27 @@ describe("backend down: dropped spans are not remembered one by one", () => {
     for (let i = 0; i < RECENT_DROPS * 2; i++) startChild(tracer, "chat", undefined, llm()).end();
     expect(queue.logIds.get(refOf(parent))).toMatchObject({ status: "failed" });
     child.end();
+    await processor.shutdown();
+  });
+});
+
+describe("backend down: a full queue", () => {
+  it("holds its logs as bytes outside the JavaScript heap, not as strings the garbage collector copies", async () => {
+    const s = await startServer({ status: { 503: 1 }, retryAfter: null });
+    servers.push(s);
+    const { processor, tracer } = withProcessor(s, { maxQueueSize: 2_000, retryDeadlineMillis: 60_000, shutdownTimeoutMillis: 200 });
+    const answer = JSON.stringify([{ role: "assistant", parts: [{ type: "text", content: "x".repeat(4_000) }], finish_reason: "stop" }]);
+    gc();
+    const before = process.memoryUsage();
+    for (let i = 0; i < 2_000; i++) startChild(tracer, "chat", undefined, { ...llm(), [GenAI.OUTPUT_MESSAGES]: answer }).end();
+    gc();
+    const after = process.memoryUsage();
+    expect(processor.stats!.dropped).toBe(0);
+    // 2,000 bodies that carry the 4,000-character answer (as output and output message): about 39 MB of Buffer
+    // memory here; the heap keeps only the items' small records (about 1 KB each). Held as strings, the same
+    // bodies grew the heap by as much, and Buffer memory by less than 7 MB.
+    expect(after.arrayBuffers - before.arrayBuffers).toBeGreaterThan(16 * 2 ** 20);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(8 * 2 ** 20);
     await processor.shutdown();
   });
 });

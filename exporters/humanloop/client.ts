@@ -68,11 +68,11 @@ export class HumanloopClient {
   }
 
   /**
-   * Sends `body` (JSON text) with `method` to `path` (relative to the base
+   * Sends `body` (JSON text, or its UTF-8 bytes) with `method` to `path` (relative to the base
    * URL), retrying retryable failures until `deadline` (epoch ms) or until
    * `signal` aborts.
    */
-  async request(method: string, path: string, body: string | undefined, deadline: number, signal: AbortSignal): Promise<HttpResult> {
+  async request(method: string, path: string, body: string | Uint8Array | undefined, deadline: number, signal: AbortSignal): Promise<HttpResult> {
     let attempts = 0;
     for (;;) {
       attempts++;
@@ -90,7 +90,7 @@ export class HumanloopClient {
   private async attempt(
     method: string,
     path: string,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
     deadline: number,
     signal: AbortSignal,
   ): Promise<{ result: HttpResult; retryAfterMs?: number }> {

@@ -25,11 +25,11 @@ const DROPPED = "dropped: the delivery queue was full or shut down";
  */
 function relink(item: CreateItem, parent: string | undefined, unlinkedReason: string | undefined, gate?: CompletionGate): void {
   gate?.leave(item);
-  const log = JSON.parse(item.json) as LogRequest;
+  const log = JSON.parse(item.utf8.toString()) as LogRequest;
   if (parent === undefined) delete log.parent_reference_id;
   else log.parent_reference_id = parent;
   if (unlinkedReason !== undefined) log.metadata = { ...log.metadata, [UNLINKED_REASON_KEY]: unlinkedReason };
-  item.json = JSON.stringify(log);
+  item.utf8 = Buffer.from(JSON.stringify(log));
   item.bytes = undefined;
   if (parent === undefined) delete item.parent;
   else item.parent = parent;
@@ -127,7 +127,7 @@ export class DeliveryQueue {
       return false;
     }
     this.logIds.markPending(log.reference_id);
-    const item: CreateItem = { kind: "create", ref: log.reference_id, json: JSON.stringify(log), epoch };
+    const item: CreateItem = { kind: "create", ref: log.reference_id, utf8: Buffer.from(JSON.stringify(log)), epoch };
     if (log.parent_reference_id !== undefined) item.parent = log.parent_reference_id;
     if (open) {
       item.open = true;
@@ -249,7 +249,7 @@ export class DeliveryQueue {
     if (item.kind === "complete" && this.gate?.hold(item)) return;
     item.deadline ??= Date.now() + this.options.retryDeadlineMillis;
     if (item.kind === "create") {
-      item.bytes ??= Buffer.byteLength(item.json);
+      item.bytes ??= item.utf8.length;
       this.readyLogs.push(item);
     } else this.readyOther.push(item);
   }

@@ -16,6 +16,22 @@ const PENDING: LogState = { status: "pending" };
 /** How many logs dropped at the door (nothing waiting for them) are remembered: the most recent ones. */
 export const RECENT_DROPS = 1024;
 
+/**
+ * A 31-bit hash of a reference (FNV-1a): a small integer, which V8 keeps
+ * inside a `Set` without an object per entry. Recent drops are remembered by
+ * it, not by their strings: during an outage every span is dropped, and a
+ * ring of strings that each live for 1,024 drops survives the young
+ * generation's collections often enough to make V8 grow it (tens of MB of
+ * RSS). Two references with the same hash (about one in a billion) make
+ * one look dropped: its children are then sent without the link, with the
+ * reason, as when a drop has been forgotten.
+ */
+function dropKey(ref: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ref.length; i += 1) h = Math.imul(h ^ ref.charCodeAt(i), 0x01000193);
+  return h >>> 1;
+}
+
 /** `reference_id` -> server id, with settlement callbacks. */
 export class LogIdRegistry {
   private readonly pending = new Set<string>();
@@ -24,9 +40,9 @@ export class LogIdRegistry {
   private previous = new Map<string, LogState>();
   private readonly generationSize: number;
   private readonly listeners = new Map<string, Set<Listener>>();
-  /** Refs of logs dropped at the door that nothing waited for, newest last (a ring of {@link RECENT_DROPS}). */
-  private readonly drops: (string | undefined)[] = [];
-  private readonly dropSet = new Set<string>();
+  /** {@link dropKey}s of the logs dropped at the door that nothing waited for, newest last (a ring of {@link RECENT_DROPS}; -1: empty). */
+  private readonly drops = new Int32Array(RECENT_DROPS).fill(-1);
+  private readonly dropSet = new Set<number>();
   private dropHead = 0;
   /** The state shared by every brief drop, and its reason. */
   private dropState: LogState | undefined;
@@ -40,7 +56,7 @@ export class LogIdRegistry {
   get(ref: string): LogState | undefined {
     if (this.pending.has(ref)) return PENDING;
     const state = this.settled.get(ref) ?? this.previous.get(ref);
-    if (state !== undefined || this.dropSet.size === 0 || !this.dropSet.has(ref)) return state;
+    if (state !== undefined || this.dropSet.size === 0 || !this.dropSet.has(dropKey(ref))) return state;
     return this.dropState;
   }
 
@@ -69,11 +85,12 @@ export class LogIdRegistry {
   failBriefly(ref: string, reason: string): void {
     if (this.pending.has(ref) || this.listeners.has(ref) || this.settled.has(ref) || this.previous.has(ref)) return this.fail(ref, reason);
     if (this.dropState === undefined || (this.dropState as { reason: string }).reason !== reason) this.dropState = { status: "failed", reason };
-    if (this.dropSet.has(ref)) return;
-    const old = this.drops[this.dropHead];
-    if (old !== undefined) this.dropSet.delete(old);
-    this.drops[this.dropHead] = ref;
-    this.dropSet.add(ref);
+    const key = dropKey(ref);
+    if (this.dropSet.has(key)) return;
+    const old = this.drops[this.dropHead]!;
+    if (old !== -1) this.dropSet.delete(old);
+    this.drops[this.dropHead] = key;
+    this.dropSet.add(key);
     this.dropHead = (this.dropHead + 1) % RECENT_DROPS;
   }
 

@@ -14,13 +14,17 @@ interface Common {
 
 /**
  * A log creation, batched into `POST /logs` (`open`: logged before its span
- * ended, a completion follows). `json` is its body text,
- * serialized once when it is queued (a full queue, parked logs included,
- * holds text, not object graphs), `bytes` its UTF-8 size (counted when it
- * becomes ready); `parent` is its `parent_reference_id`, kept beside the
- * text so waiting for the parent needs no parsing.
+ * ended, a completion follows). `utf8` is its body, serialized and
+ * encoded once when it is queued: a full queue, parked logs included, holds
+ * bytes outside the JavaScript heap (Buffer memory), not object graphs or
+ * strings, so that a queue filling while the backend is down does not make
+ * V8 grow its young generation (strings that live on are copied by every
+ * young collection they survive); requests send those bytes as they are.
+ * `bytes` is its size (set when it becomes ready); `parent` is its
+ * `parent_reference_id`, kept beside the bytes so waiting for the parent
+ * needs no parsing.
  */
-export type CreateItem = { kind: "create"; ref: string; parent?: string; json: string; bytes?: number; solo?: boolean; open?: boolean } & Common;
+export type CreateItem = { kind: "create"; ref: string; parent?: string; utf8: Buffer; bytes?: number; solo?: boolean; open?: boolean } & Common;
 /**
  * Output/error/duration of a log sent early: `PATCH /logs?reference_id=`
  * (v4), or the completing PATCH of a v5 log. `parent` is the log's parent

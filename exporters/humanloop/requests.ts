@@ -4,6 +4,8 @@ import type { CreateItem } from "./queue-items.js";
 import type { DeliveryReport } from "./report.js";
 import type { FeedbackBody, LogCompletion } from "./types.js";
 
+const [OPEN_ARRAY, COMMA, CLOSE_ARRAY, EMPTY_ARRAY] = ["[", ",", "]", "[]"].map((text) => Buffer.from(text)) as [Buffer, Buffer, Buffer, Buffer];
+
 /**
  * The three kinds of request the queue sends, and how each answer is read.
  * A `POST /logs` batch is all or nothing: a 422 names the logs at fault, the
@@ -94,12 +96,14 @@ export class HumanloopRequests implements LogRequests {
     return undefined;
   }
 
-  /** `POST /logs` with the logs' JSON texts. */
+  /** `POST /logs` with the logs' JSON bytes, as one array. */
   async createLogs(items: CreateItem[], deadline: number, signal: AbortSignal): Promise<BatchOutcome> {
     const refs = items.map((i) => i.ref);
-    const jsons = items.map((i) => i.json);
+    const parts: Buffer[] = [];
+    for (const item of items) parts.push(parts.length === 0 ? OPEN_ARRAY : COMMA, item.utf8);
+    parts.push(parts.length === 0 ? EMPTY_ARRAY : CLOSE_ARRAY);
     const outcome: BatchOutcome = { confirmed: [], failed: [], resend: [], split: false, duplicates: 0 };
-    const result = await this.client.request("POST", "/logs", `[${jsons.join(",")}]`, deadline, signal);
+    const result = await this.client.request("POST", "/logs", Buffer.concat(parts), deadline, signal);
     if (result.status >= 200 && result.status < 300 && Array.isArray(result.body)) {
       result.body.forEach((entry, index) => {
         const id = (entry as { id?: unknown }).id;

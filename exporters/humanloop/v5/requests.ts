@@ -99,7 +99,7 @@ export class HumanloopV5Requests implements LogRequests {
   }
 
   private async createOne(item: CreateItem, index: number, outcome: BatchOutcome, deadline: number, signal: AbortSignal): Promise<void> {
-    const log = JSON.parse(item.json) as LogRequest;
+    const log = JSON.parse(item.utf8.toString()) as LogRequest;
     const create = toV5Create(log);
     let result = await this.post(create, deadline, signal);
     const problem = detailType(result);
