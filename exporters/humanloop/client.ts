@@ -72,7 +72,7 @@ export class HumanloopClient {
    * URL), retrying retryable failures until `deadline` (epoch ms) or until
    * `signal` aborts.
    */
-  async request(method: string, path: string, body: string | Uint8Array | undefined, deadline: number, signal: AbortSignal): Promise<HttpResult> {
+  async request(method: string, path: string, body: string | Uint8Array<ArrayBuffer> | undefined, deadline: number, signal: AbortSignal): Promise<HttpResult> {
     let attempts = 0;
     for (;;) {
       attempts++;
@@ -90,7 +90,7 @@ export class HumanloopClient {
   private async attempt(
     method: string,
     path: string,
-    body: string | Uint8Array | undefined,
+    body: string | Uint8Array<ArrayBuffer> | undefined,
     deadline: number,
     signal: AbortSignal,
   ): Promise<{ result: HttpResult; retryAfterMs?: number }> {
