@@ -55,6 +55,11 @@ export class GroupCommit {
     });
   }
 
+  /** Closes the WAL file the fsyncs go through (after the database is closed). */
+  close(): Promise<void> {
+    return this.walSync?.close() ?? Promise.resolve();
+  }
+
   private flush(): void {
     this.scheduled = false;
     const group = this.queue;
@@ -88,22 +93,17 @@ export class GroupCommit {
     } finally {
       if (this.walSync && db.isOpen) db.exec("PRAGMA synchronous = FULL");
     }
-    const answer = () =>
+    // With `syncFailed`, the kept requests fail with the fsync's error (503: retry); the others keep their own outcome.
+    const answer = (syncFailed?: { error: unknown }) =>
       group.forEach((item, i) => {
         const outcome = outcomes[i]!;
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
+        if (!outcome.ok) item.reject(outcome.error);
+        else if (syncFailed) item.reject(syncFailed.error);
+        else item.resolve(outcome.value);
       });
+    // Nothing is acknowledged before its frames are on disk.
     if (!this.walSync) answer();
-    else {
-      // Nothing is acknowledged before its frames are on disk; a failed fsync fails the group's kept requests (503: retry).
-      this.walSync.sync().then(answer, (error: unknown) =>
-        group.forEach((item, i) => {
-          const outcome = outcomes[i]!;
-          item.reject(outcome.ok ? error : outcome.error);
-        }),
-      );
-    }
+    else this.walSync.sync().then(() => answer(), (error: unknown) => answer({ error }));
     try {
       this.afterCommit();
     } catch {

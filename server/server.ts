@@ -156,7 +156,7 @@ export class HumanloopTestServer {
     // A file database kept with synchronous=full: the group commit's fsync runs off the main thread (see wal-sync.ts).
     const walSync = options.dbPath !== undefined && (options.synchronous ?? "full") === "full" ? new WalSync(`${resolve(options.dbPath)}-wal`) : undefined;
     const commits = new GroupCommit(store.db, () => store.maintainQuietly(), walSync);
-    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits, walSync, bodies: new BodyBudget(options.maxBufferedBodyBytes ?? DEFAULT_BODY_BUDGET_BYTES), v5Mode: options.v5Strict ? "strict" : "lenient" };
+    const context: V5Context = { store, faults, stats: new StatsRecorder(), apiKey: options.apiKey ?? "test-key", commits, bodies: new BodyBudget(options.maxBufferedBodyBytes ?? DEFAULT_BODY_BUDGET_BYTES), v5Mode: options.v5Strict ? "strict" : "lenient" };
     let otlp: ServerOtlpIntake;
     try {
       otlp = new ServerOtlpIntake(context, options.otlp); // reads back the spans an earlier process left waiting
@@ -212,8 +212,7 @@ export class HumanloopTestServer {
     return new Promise((resolve) => {
       this.server.close(() => {
         this.context.store.close();
-        if (this.context.walSync) void this.context.walSync.close().finally(resolve);
-        else resolve();
+        void this.context.commits.close().finally(resolve);
       });
       this.server.closeAllConnections();
     });

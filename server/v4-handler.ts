@@ -10,12 +10,12 @@ import type { FaultPlan } from "./faults.js";
 import type { GroupCommit } from "./group-commit.js";
 import { isJsonContentType, readBody, sendJson, type BodyBudget } from "./http-io.js";
 import { acceptLogs } from "./log-rules.js";
-import { WalSyncError, type WalSync } from "./wal-sync.js";
 import { createSession, patchLog, postFeedback, type RouteAnswer } from "./routes.js";
 import type { StatsRecorder } from "./stats.js";
 import type { HumanloopStore } from "./store.js";
 import type { ValidationIssue } from "./types.js";
 import { getSession, listLogs, listSessions } from "./v4-reads.js";
+import { WalSyncError } from "./wal-sync.js";
 
 /** What the pipeline works with. */
 export interface V4Context {
@@ -27,8 +27,6 @@ export interface V4Context {
   commits: GroupCommit;
   /** The request bodies held at once (see {@link BodyBudget}). */
   bodies: BodyBudget;
-  /** The WAL's fsync, when the group commit syncs off the main thread (a file database with synchronous=full). */
-  walSync?: WalSync;
 }
 
 /** A matched route: its normalised name and how to answer it. */
