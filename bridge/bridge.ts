@@ -20,7 +20,7 @@ import type { DeliveryQueue } from "../exporters/humanloop/delivery-queue.js";
 import { TraceAssembler, type Anchor, type AssemblerStats, type ReadyLog, type Resolution } from "../server/otlp/assembler.js";
 import { decodeJsonTraces, decodeProtobufTraces, type DecodedTraces } from "../server/otlp/decode.js";
 import { spanKey, type OtlpSpan } from "../server/otlp/otlp-span.js";
-import { handleOtlpTraces, IntakeBusy, type IntakeResult, type RawTraces, type TraceIntake } from "../server/otlp/receiver.js";
+import { answerOtlpFailure, handleOtlpTraces, IntakeBusy, type IntakeResult, type RawTraces, type TraceIntake } from "../server/otlp/receiver.js";
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from "./options.js";
 import { Spool, type DoneSpan } from "./spool.js";
 
@@ -306,10 +306,7 @@ export class HumanloopOtlpBridge implements TraceIntake {
       res.end(body);
     } catch (error) {
       diag.error("humanloop-otel-bridge: request failed", error);
-      if (!res.headersSent) {
-        res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
-        res.end(JSON.stringify({ code: 14, message: String(error) }));
-      } else res.destroy();
+      answerOtlpFailure(res, error);
     }
   }
 }

@@ -89,6 +89,16 @@ function sendStatus(res: ServerResponse, status: number, format: OtlpFormat, mes
   return status;
 }
 
+/**
+ * Answers a request whose handling failed unexpectedly: 503 (gRPC code 14)
+ * with Retry-After, never a 500, which the Collector drops instead of
+ * retrying; a request already answered is cut.
+ */
+export function answerOtlpFailure(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) return void res.destroy();
+  sendStatus(res, 503, "json", String(error), { "retry-after": "1" });
+}
+
 function sendSuccess(res: ServerResponse, format: OtlpFormat, rejected: number, message: string | undefined): number {
   if (format === "json") {
     const body = rejected > 0 ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage: message ?? "" } } : {};

@@ -21,7 +21,7 @@ import { isStorageError, runLogs, type V4Context } from "../v4-handler.js";
 import { TraceAssembler, type AssemblerStats, type ReadyLog, type Resolution } from "./assembler.js";
 import type { DecodedTraces } from "./decode.js";
 import { spanKey } from "./otlp-span.js";
-import { handleOtlpTraces, IntakeBusy, type IntakeResult, type TraceIntake } from "./receiver.js";
+import { answerOtlpFailure, handleOtlpTraces, IntakeBusy, type IntakeResult, type TraceIntake } from "./receiver.js";
 
 /** Limits of the server's OTLP waiting structure (`HumanloopTestServerOptions.otlp`; CLI `--otlp-max-wait-ms`, `--otlp-max-waiting`). */
 export interface ServerOtlpOptions {
@@ -276,9 +276,6 @@ export async function handleServerOtlp(context: V4Context, intake: ServerOtlpInt
     context.stats.answered("POST /v1/traces", status);
   } catch (error) {
     diag.error("humanloop-otel-server: OTLP request failed", error);
-    if (!res.headersSent) {
-      res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
-      res.end(JSON.stringify({ code: 14, message: String(error) }));
-    } else res.destroy();
+    answerOtlpFailure(res, error);
   }
 }
