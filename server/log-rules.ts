@@ -14,9 +14,10 @@
  */
 import { checkObject, isRecord } from "./checks.js";
 import { logRequest } from "./schemas.js";
-import type { HumanloopStore, StoredProject } from "./store.js";
+import type { HumanloopStore, SessionHead, StoredProject } from "./store.js";
 import { newId } from "./store.js";
-import type { Loc, StoredLog, StoredSession, ValidationIssue } from "./types.js";
+import type { ReferencedLog } from "./store-refs.js";
+import type { Loc, StoredLog, ValidationIssue } from "./types.js";
 
 /** The outcome of a `POST /v4/logs` body. */
 export interface LogBatchOutcome {
@@ -91,8 +92,6 @@ class RequestLookups {
   }
 }
 
-type SessionHead = Omit<StoredSession, "log_ids">;
-
 /** The project key used for reference uniqueness: the id, or the name of a project not made yet. */
 function projectKey(lookups: RequestLookups, item: Item): string | undefined {
   const id = get(item, "project_id");
@@ -160,7 +159,7 @@ function ruleIssues(lookups: RequestLookups, items: Item[], prefix: (i: number) 
 }
 
 /** The id of the parent among `candidates` (the stored logs with the parent reference, oldest first): in the child's project first, else the only one anywhere. */
-function findParent(candidates: Array<{ id: string; project_id: string | null }>, key: string | undefined): string | "ambiguous" | undefined {
+function findParent(candidates: ReferencedLog[], key: string | undefined): string | "ambiguous" | undefined {
   const inProject = key !== undefined && !key.startsWith("new:") ? candidates.find((log) => log.project_id === key) : undefined;
   if (inProject !== undefined) return inProject.id;
   if (candidates.length > 1) return "ambiguous";

@@ -18,7 +18,7 @@
  * ({@link REF_SEQS}). Self-contained: store-schema.ts appends the migration,
  * store.ts calls the upkeep.
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Migration } from "./store-schema.js";
 
 /** The migration that moves the reference index from `logs` to `log_refs`. */
@@ -37,6 +37,35 @@ INSERT INTO log_refs_state SELECT coalesce(max(seq), 0) FROM logs;
 DROP INDEX logs_by_reference;
 `,
 };
+
+/** A stored log found by its reference: its server id and project. */
+export interface ReferencedLog {
+  id: string;
+  project_id: string | null;
+}
+
+const REFS_LOOKUP = `WITH wanted (ref) AS (SELECT value FROM json_each(?1)),
+  hits (ref, seq) AS (
+    SELECT t.reference_id, t.seq FROM temp.log_refs_tail t JOIN wanted w ON t.reference_id = w.ref
+    UNION ALL SELECT m.reference_id, m.seq FROM main.log_refs m JOIN wanted w ON m.reference_id = w.ref)
+  SELECT h.ref AS ref, l.id AS id, l.project_id AS project_id FROM hits h JOIN logs l ON l.seq = h.seq ORDER BY l.seq`;
+
+/**
+ * The logs that use each of `refs` as their reference_id (oldest first), in
+ * one query over the index and the tail; references no log uses are absent.
+ */
+export function logsByReferences(sql: (text: string) => StatementSync, refs: Iterable<string>): Map<string, ReferencedLog[]> {
+  const found = new Map<string, ReferencedLog[]>();
+  const wanted = [...new Set(refs)];
+  if (wanted.length === 0) return found;
+  for (const row of sql(REFS_LOOKUP).all(JSON.stringify(wanted))) {
+    const ref = row.ref as string;
+    let logs = found.get(ref);
+    if (!logs) found.set(ref, (logs = []));
+    logs.push({ id: row.id as string, project_id: row.project_id as string | null });
+  }
+  return found;
+}
 
 /** How many logs may wait in the in-memory tail before they are indexed (about 100 bytes each). */
 export const REFERENCE_TAIL_LIMIT = 20_000;

@@ -13,7 +13,7 @@ import { FileStore } from "./store-files.js";
 import { SessionQueries } from "./store-queries.js";
 import { LOG_COLUMNS, LOG_SELECT, logToRow, rowToLog, rowToFeedback, rowToUpdate, type LogRow } from "./store-rows.js";
 import { openDatabase, type OpenDatabaseOptions } from "./store-schema.js";
-import { catchUpReferences, REF_SEQS, REFERENCE_TAIL_LIMIT, referenceTailSize } from "./store-refs.js";
+import { catchUpReferences, logsByReferences, REF_SEQS, REFERENCE_TAIL_LIMIT, referenceTailSize, type ReferencedLog } from "./store-refs.js";
 import { catchUp } from "./store-text-search.js";
 import type { LogUpdate, StoredFeedback, StoredLog, StoredSession } from "./types.js";
 
@@ -24,6 +24,9 @@ export interface StoredProject {
 }
 
 export { newId };
+
+/** A session's server id and reference, without its log ids. */
+export type SessionHead = Omit<StoredSession, "log_ids">;
 
 /** Options of {@link HumanloopStore.open}. */
 export interface StoreOptions extends OpenDatabaseOptions {
@@ -61,12 +64,6 @@ interface SessionTally {
   projectId: string | null;
   user: string | null;
 }
-
-const REFS_LOOKUP = `WITH wanted (ref) AS (SELECT value FROM json_each(?1)),
-  hits (ref, seq) AS (
-    SELECT t.reference_id, t.seq FROM temp.log_refs_tail t JOIN wanted w ON t.reference_id = w.ref
-    UNION ALL SELECT m.reference_id, m.seq FROM main.log_refs m JOIN wanted w ON m.reference_id = w.ref)
-  SELECT h.ref AS ref, l.id AS id, l.project_id AS project_id FROM hits h JOIN logs l ON l.seq = h.seq ORDER BY l.seq`;
 
 /** The end user of a log: v5 `user`, else the v4 exporter's `metadata.user_id`. */
 function userOf(log: StoredLog): string | undefined {
@@ -193,16 +190,16 @@ export class HumanloopStore {
   }
 
   /** Session `id`'s server id and reference, without its log ids (cheap, for the v4 rules), or undefined. */
-  sessionHead(id: string): Omit<StoredSession, "log_ids"> | undefined {
+  sessionHead(id: string): SessionHead | undefined {
     return this.headOf(this.sql("SELECT id, reference_id FROM sessions WHERE id = ?").get(id));
   }
 
   /** The server id and reference of the session made for reference `ref`, without its log ids, or undefined. */
-  sessionHeadByRef(ref: string): Omit<StoredSession, "log_ids"> | undefined {
+  sessionHeadByRef(ref: string): SessionHead | undefined {
     return this.headOf(this.sql("SELECT id, reference_id FROM sessions WHERE reference_id = ?").get(ref));
   }
 
-  private headOf(row: Row | undefined): Omit<StoredSession, "log_ids"> | undefined {
+  private headOf(row: Row | undefined): SessionHead | undefined {
     if (!row) return undefined;
     return row.reference_id === null ? { id: row.id as string } : { id: row.id as string, reference_id: row.reference_id as string };
   }
@@ -268,17 +265,8 @@ export class HumanloopStore {
    * oldest first), in one query: a request's duplicate and parent checks.
    * References no log uses are absent from the map.
    */
-  logsByReferences(refs: Iterable<string>): Map<string, Array<{ id: string; project_id: string | null }>> {
-    const found = new Map<string, Array<{ id: string; project_id: string | null }>>();
-    const wanted = [...new Set(refs)];
-    if (wanted.length === 0) return found;
-    for (const row of this.sql(REFS_LOOKUP).all(JSON.stringify(wanted))) {
-      const ref = row.ref as string;
-      let logs = found.get(ref);
-      if (!logs) found.set(ref, (logs = []));
-      logs.push({ id: row.id as string, project_id: row.project_id as string | null });
-    }
-    return found;
+  logsByReferences(refs: Iterable<string>): Map<string, ReferencedLog[]> {
+    return logsByReferences(this.sql, refs);
   }
 
   /** How many logs are stored. */
