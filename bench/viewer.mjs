@@ -12,7 +12,8 @@ import { logPage } from "../server/viewer/page-log.ts";
 
 const DIR = ".bench-viewer";
 
-function fill(store) {
+/** 100,000 logs in 10,000 sessions of 10 (a tool root, 9 model calls under it), then one session of 1,000 logs; returns that session and its root. */
+export function fill(store) {
   const projects = ["bot", "ops", "search", "billing"].map((name) => store.ensureProject(name));
   let n = 0;
   const log = (project, session, i, parent) => ({
@@ -92,7 +93,7 @@ export async function runViewerBench() {
   const results = {
     list: time("/ (first page of sessions + traces)", list("")),
     project: time("/?project=ops", list("?project=ops")),
-    user: time("/?user=u-7", list("?user=u-7")),
+    user: time("/?user=u-10", list("?user=u-10")),
     errors: time("/?errors=1", list("?errors=1")),
     deep: time("/?offset=9000", list("?offset=9000")),
     text: time("/?text=question%2099999 (text index)   ", list("?text=question%2099999"), 5),
