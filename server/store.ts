@@ -40,6 +40,7 @@ export type Sql = (text: string) => StatementSync;
 type Row = Record<string, unknown>;
 
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
+const numberOr0 = (v: unknown): number => (typeof v === "number" ? v : 0);
 const INSERT_LOG = `INSERT INTO logs (${LOG_COLUMNS.join(", ")}) VALUES (${LOG_COLUMNS.map(() => "?").join(", ")})`;
 const UPDATE_LOG = `UPDATE logs SET ${LOG_COLUMNS.slice(1)
   .map((c) => `${c} = ?`)
@@ -309,26 +310,13 @@ export class HumanloopStore {
       const sessionId = str(log.session_id);
       if (sessionId === undefined) continue;
       const time = row[LOG_TIME_AT] as number;
-      const n = (v: unknown) => (typeof v === "number" ? v : 0);
-      const tally = tallies.get(sessionId);
-      if (!tally) {
-        tallies.set(sessionId, {
-          count: 1,
-          first: time,
-          last: time,
-          promptTokens: n(log.prompt_tokens),
-          outputTokens: n(log.output_tokens),
-          errors: typeof log.error === "string" ? 1 : 0,
-          projectId: str(log.project_id) ?? null,
-          user: userOf(log) ?? null,
-        });
-        continue;
-      }
+      let tally = tallies.get(sessionId);
+      if (!tally) tallies.set(sessionId, (tally = { count: 0, first: time, last: time, promptTokens: 0, outputTokens: 0, errors: 0, projectId: null, user: null }));
       tally.count += 1;
       tally.first = Math.min(tally.first, time);
       tally.last = Math.max(tally.last, time);
-      tally.promptTokens += n(log.prompt_tokens);
-      tally.outputTokens += n(log.output_tokens);
+      tally.promptTokens += numberOr0(log.prompt_tokens);
+      tally.outputTokens += numberOr0(log.output_tokens);
       tally.errors += typeof log.error === "string" ? 1 : 0;
       tally.projectId ??= str(log.project_id) ?? null;
       tally.user ??= userOf(log) ?? null;
