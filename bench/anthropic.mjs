@@ -10,7 +10,7 @@
 //                   (contentMode "metadata_only") / contentMode "content"; 1.x only
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, ratioRows, roundsFromEnv } from "./harness.mjs";
+import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_DELTAS = 48; // + message_start, content_block_start/stop, message_delta, message_stop = 53 events
 const PLAIN_CALLS = Number(process.env.BENCH_PLAIN_CALLS ?? 200);
@@ -63,8 +63,9 @@ const setCapture = (on) => {
 
 /** Loads every copy first (so no instrumentation's require hook sees a later load), then patches each with its own instrumentation. */
 async function configurations(pkg, withSdkTracing) {
-  const names = ["none", "humanloop (content off)", "humanloop (default: content on)", "openinference (default: content on)", "openinference (content off)"];
+  let names = ["none", "humanloop (content off)", "humanloop (default: content on)", "openinference (default: content on)", "openinference (content off)"];
   if (withSdkTracing) names.push("sdk tracing (default: metadata only)", "sdk tracing (content)");
+  names = onlyFromEnv(names);
   const copies = names.map(() => freshCopy(pkg));
   const { AnthropicInstrumentation: Ours } = await import("../dist/anthropic.js");
   const { AnthropicInstrumentation: OpenInference } = await import("@arizeai/openinference-instrumentation-anthropic");
@@ -136,7 +137,8 @@ function print(r, withSdkTracing) {
     const what = kind === "plain" ? "plain messages.create" : "streamed (53 events)";
     console.log(`\nAnthropic, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
     console.table(addedRows(r[kind]));
-    console.table(ratioRows(r[kind], withSdkTracing ? [...PAIRS, ...SDK_PAIRS] : PAIRS));
+    const ratios = ratioRows(r[kind], presentPairs(r[kind], withSdkTracing ? [...PAIRS, ...SDK_PAIRS] : PAIRS));
+    if (ratios.length > 0) console.table(ratios);
   }
 }
 

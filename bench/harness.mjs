@@ -157,5 +157,23 @@ export function ratioRows(results, pairs) {
 }
 const f1x = (ratio, peer) => (peer > 0 ? ratio.toFixed(2) : "n/a");
 
+/**
+ * The configurations to measure: `BENCH_ONLY` (comma-separated name prefixes,
+ * e.g. `humanloop,contrib`) keeps the baseline, the floor and the matching
+ * ones; fewer SDK copies in one process make a focused comparison quicker and
+ * less noisy. Unset: all of them.
+ */
+export function onlyFromEnv(names) {
+  const only = (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (only.length === 0) return names;
+  return names.filter((n) => n === "none" || n.startsWith("floor") || only.some((o) => n.startsWith(o)));
+}
+
+/** Rows of `pairs` whose two configurations were both measured. */
+export function presentPairs(results, pairs) {
+  const present = new Set(results.map((x) => x.name));
+  return pairs.filter(([, ours, peer]) => present.has(ours) && present.has(peer));
+}
+
 /** `BENCH_ROUNDS` (default `fallback`). */
 export const roundsFromEnv = (fallback) => Number(process.env.BENCH_ROUNDS ?? fallback);

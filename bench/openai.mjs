@@ -13,7 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { metrics } from "@opentelemetry/api";
-import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, ratioRows, roundsFromEnv } from "./harness.mjs";
+import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_CHUNKS = 50; // + role chunk + finish chunk + usage chunk = 53 events
 const PLAIN_CALLS = Number(process.env.BENCH_PLAIN_CALLS ?? 200);
@@ -57,7 +57,7 @@ export async function configurations(pkg, peersBelow7 = true) {
   const { OpenAIInstrumentation: OpenInference } = await import("@arizeai/openinference-instrumentation-openai");
   const hidden = { hideInputs: true, hideOutputs: true, hideLLMTools: true };
   // [name, patcher]; contrib and OpenLLMetry declare openai <7: on 7 they are patched by hand, as a user would.
-  const all = [
+  const every = [
     ["none", null],
     ["floor: a bare span with our attributes", (mod) => ({ inst: { setTracerProvider: (p) => bareSpans(mod, p.getTracer("floor")) }, patch: () => {} })],
     ["humanloop (content off)", (mod) => manual(new Ours({ captureContent: false }), mod)],
@@ -73,6 +73,8 @@ export async function configurations(pkg, peersBelow7 = true) {
     ["openinference (default: content on)", (mod) => manual(new OpenInference(), mod)],
     ["openinference (content off)", (mod) => manual(new OpenInference({ traceConfig: hidden }), mod)],
   ];
+  const kept = new Set(onlyFromEnv(every.map(([name]) => name)));
+  const all = every.filter(([name]) => kept.has(name));
   const names = all.map(([name]) => name);
   const patchers = all.map(([, patcher]) => patcher);
   const copies = names.map(() => freshCopy(pkg));
@@ -164,8 +166,8 @@ function print(r) {
     const what = kind === "plain" ? "plain chat.completions.create" : "streamed (53 events)";
     console.log(`\nOpenAI, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
     console.table(addedRows(r[kind]));
-    const present = new Set(r[kind].map((x) => x.name));
-    console.table(ratioRows(r[kind], PAIRS.filter(([, ours, peer]) => present.has(ours) && present.has(peer))));
+    const ratios = ratioRows(r[kind], presentPairs(r[kind], PAIRS));
+    if (ratios.length > 0) console.table(ratios);
   }
 }
 
