@@ -18,7 +18,7 @@ const scripts = {
     register({ apiKey: "k" }).shutdown();`,
   "humanloop-otel (ESM: import, register, shutdown)": `${report}
     import("./dist/index.js").then(({ register }) => register({ apiKey: "k" }).shutdown());`,
-  "the OTel SDK packages we build on, alone (floor)": `${report}
+  "the OTel SDK packages we build on, alone, CommonJS (floor)": `${report}
     const { context, trace } = require("@opentelemetry/api");
     const { TracerProvider } = require("@opentelemetry/sdk-trace");
     require("@opentelemetry/resources");
@@ -28,6 +28,14 @@ const scripts = {
     const provider = new TracerProvider();
     trace.setGlobalTracerProvider(provider);
     provider.shutdown();`,
+  "the same SDK packages alone, ESM (floor)": `${report}
+    Promise.all(["@opentelemetry/api", "@opentelemetry/sdk-trace", "@opentelemetry/resources", "@opentelemetry/context-async-hooks", "@opentelemetry/instrumentation"].map((m) => import(m)))
+      .then(([{ context, trace }, { TracerProvider }, , { AsyncLocalStorageContextManager }]) => {
+        context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+        const provider = new TracerProvider();
+        trace.setGlobalTracerProvider(provider);
+        provider.shutdown();
+      });`,
   "OTel SDK + contrib openai + OTLP exporter": `${report}
     const { context, trace } = require("@opentelemetry/api");
     const { TracerProvider, BatchSpanProcessor } = require("@opentelemetry/sdk-trace");
