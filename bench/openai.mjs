@@ -3,7 +3,7 @@
 // streamed one (53 events, the loop turning between them), with the same
 // realistic request (system prompt, 3 messages, one tool), on openai 6 and 7.
 //   none        - an unpatched copy of the SDK (the baseline)
-//   floor       - a bare span with the attributes we record (content off), set by hand: what the OTel SDK alone costs
+//   floor       - a bare span with the attributes we record (content off), set by hand, the call in its context: what the OTel SDK alone costs
 //                 (streamed: the span only, no chunk handling)
 //   humanloop   - humanloop-otel/openai (from dist), captureContent off / on (default)
 //   contrib     - @opentelemetry/instrumentation-openai, default (content off) / captureMessageContent on
@@ -12,7 +12,7 @@
 // contrib and OpenLLMetry declare openai <7; on 7 they are patched by hand (their wrappers work there).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { metrics } from "@opentelemetry/api";
+import { context, metrics, trace } from "@opentelemetry/api";
 import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_CHUNKS = 50; // + role chunk + finish chunk + usage chunk = 53 events
@@ -59,7 +59,7 @@ export async function configurations(pkg, peersBelow7 = true) {
   // [name, patcher]; contrib and OpenLLMetry declare openai <7: on 7 they are patched by hand, as a user would.
   const every = [
     ["none", null],
-    ["floor: a bare span with our attributes", (mod) => ({ inst: { setTracerProvider: (p) => bareSpans(mod, p.getTracer("floor")) }, patch: () => {} })],
+    ["floor: a bare span with our attributes, call in its context", (mod) => ({ inst: { setTracerProvider: (p) => bareSpans(mod, p.getTracer("floor")) }, patch: () => {} })],
     ["humanloop (content off)", (mod) => manual(new Ours({ captureContent: false }), mod)],
     ["humanloop (default: content on)", (mod) => manual(new Ours(), mod)],
     ...(peersBelow7
@@ -102,8 +102,10 @@ const manual = (inst, mod, what = mod) => ({ inst, patch: (i) => i.manuallyInstr
 /**
  * The least any instrumentation recording our attribute set (content off) can
  * cost: a span started with the 5 sampling attributes, the request parameters
- * and the response attributes set, ended when the promise settles; no context,
- * no stream or lifecycle handling.
+ * and the response attributes set, ended when the promise settles, and the
+ * call made in the span's context (as every instrumentation must, so that
+ * spans made inside the call, e.g. by an HTTP instrumentation, are its
+ * children); no stream or lifecycle handling.
  */
 function bareSpans(mod, tracer) {
   const proto = mod.OpenAI.Chat.Completions.prototype;
@@ -111,7 +113,7 @@ function bareSpans(mod, tracer) {
   proto.create = function (body, options) {
     const span = tracer.startSpan(`chat ${body.model}`, { kind: 2, attributes: { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": body.model, "server.address": "bench.local", "server.port": 80 } });
     span.setAttributes({ "humanloop.instrumented": true, "gen_ai.request.temperature": body.temperature, "gen_ai.request.max_tokens": body.max_completion_tokens });
-    const result = original.call(this, body, options);
+    const result = context.with(trace.setSpan(context.active(), span), () => original.call(this, body, options));
     if (body.stream) return result.then((s) => (span.end(), s));
     return result.then((r) => {
       span.setAttributes({ "gen_ai.response.id": r.id, "gen_ai.response.model": r.model, "openai.response.system_fingerprint": r.system_fingerprint, "openai.response.service_tier": r.service_tier });
@@ -151,7 +153,7 @@ async function benchMajor(pkg, label) {
 }
 
 const PAIRS = [
-  ["reference: the floor vs contrib (off)", "floor: a bare span with our attributes", "contrib (default: content off)", 0.5],
+  ["reference: the floor vs contrib (off)", "floor: a bare span with our attributes, call in its context", "contrib (default: content off)", 0.5],
   ["equal content (off): ours vs contrib", "humanloop (content off)", "contrib (default: content off)", 0.5],
   ["defaults: ours (on) vs contrib (off)", "humanloop (default: content on)", "contrib (default: content off)", 1],
   ["equal content (on): ours vs contrib", "humanloop (default: content on)", "contrib (content on)", 0.5],
