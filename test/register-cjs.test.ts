@@ -17,3 +17,13 @@ it("a CommonJS app that required openai before register() still gets its calls t
   expect(tree?.roots[0]?.config).toMatchObject({ type: "tool", name: "ask" });
   expect(tree?.roots[0]?.children.map((c) => c.config)).toEqual([expect.objectContaining({ type: "model", model: "gpt-4o-mini" })]);
 });
+
+it("register() does not resolve the provider packages an app has not loaded yet (each costs milliseconds at start); one it loaded, it finds", async () => {
+  const fresh = await runNode(["test/fixtures/register-resolves.cjs"], {});
+  expect(fresh.code, fresh.stderr).toBe(0);
+  expect(JSON.parse(fresh.stdout.trim().split("\n")[0]!)).toEqual([]);
+
+  const preloaded = await runNode(["test/fixtures/register-resolves.cjs"], { PRELOAD: "1" });
+  expect(preloaded.code, preloaded.stderr).toBe(0);
+  expect(JSON.parse(preloaded.stdout.trim().split("\n")[0]!)).toEqual(["openai"]);
+});
