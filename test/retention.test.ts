@@ -8,6 +8,7 @@ import { queryObjects, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CallSpan, traceApiPromise, traceStream } from "../instrumentations/shared/index.js";
+import { finalizationStats } from "../instrumentations/shared/call-span.js";
 import { OpenAIInstrumentation } from "../instrumentations/openai/index.js";
 import { TracerProvider, type SpanProcessor } from "../src/core/otel-sdk.js";
 import { OpenAITestServer } from "../testing/openai-server.js";
@@ -101,4 +102,53 @@ it("no per-call object of real openai calls (plain, streamed, withResponse) is a
   expect(live(CallSpan)).toBe(0);
   expect(live(spanClass)).toBe(0);
   instrumentation.disable();
+});
+
+it("calls that ended leave nothing for the finalization registry: only a result dropped unread is cleaned up at GC", async () => {
+  async function* events(): AsyncGenerator<number> {
+    for (let i = 0; i < 5; i++) {
+      await turn(); // a stream outlives the ownership check, so its iterator is registered
+      yield i;
+    }
+  }
+  const sdkStream = () => ({ iterator: () => events(), [Symbol.asyncIterator]() { return (this.iterator as () => AsyncIterator<number>)(); } });
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      await turn();
+      gc();
+    }
+    await turn();
+  };
+  await settle();
+  const before = finalizationStats.cleanups;
+  const endedBefore = ended;
+  const read = await (async () => {
+    let n = 0;
+    for (let i = 0; i < 10; i++) {
+      const value = await traceApiPromise(Promise.resolve(sdkStream()), new CallSpan(tracer.startSpan("chat m")), (v, c) => {
+        if (!traceStream(v, c, { onChunk: () => n++ })) c.finish();
+      });
+      for await (const _ of value as AsyncIterable<number>) void _;
+    }
+    // a result taken after the ownership check (registered), then settled
+    const late = traceApiPromise(Promise.resolve({ id: 1 }), plainCall(), (_v, c) => c.finish());
+    await turn();
+    await late;
+    return n;
+  })();
+  expect(read).toBe(50);
+  await settle();
+  expect(ended - endedBefore).toBe(11);
+  expect(finalizationStats.cleanups - before).toBe(0);
+
+  // the control: a stream dropped unread is found by the registry and ends "abandoned"
+  (() => {
+    void traceApiPromise(Promise.resolve(sdkStream()), new CallSpan(tracer.startSpan("chat m")), (v, c) => {
+      if (!traceStream(v, c, { onChunk: () => {} })) c.finish();
+    });
+  })();
+  await settle();
+  await settle();
+  expect(finalizationStats.cleanups - before).toBeGreaterThan(0);
+  expect(ended - endedBefore).toBe(12);
 });
