@@ -76,6 +76,8 @@ it("an in-memory reader given to register() gets token usage, duration and time 
   const firstChunk = points.filter((p) => p.metric === "gen_ai.client.operation.time_to_first_chunk");
   expect(firstChunk).toHaveLength(1);
   expect(firstChunk[0]).toMatchObject({ count: 1, unit: "s", bounds: TIME_TO_FIRST_CHUNK_BUCKETS });
+  // the GenAI conventions' boundaries for this metric, written out (the same as the duration's)
+  expect(firstChunk[0]!.bounds).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
 
   // The Humanloop logs of the same calls: the same totals, counted once.
   const logs = humanloop.logs() as Log[];

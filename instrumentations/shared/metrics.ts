@@ -14,9 +14,14 @@ import { TRACER_NAME, TRACER_VERSION } from "../../src/core/tracer-name.js";
  * is one global lookup per call: the instruments are made once per provider.
  */
 
-/** The conventions' bucket boundaries, in seconds and tokens. */
+/**
+ * The conventions' bucket boundaries, in seconds and tokens. Time to first
+ * chunk uses the same boundaries as the operation duration (GenAI metrics
+ * conventions, `gen_ai.client.operation.time_to_first_chunk`); the finer
+ * 0.001…10 s list belongs to the server-side `gen_ai.server.time_to_first_token`.
+ */
 export const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
-export const TIME_TO_FIRST_CHUNK_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+export const TIME_TO_FIRST_CHUNK_BUCKETS = DURATION_BUCKETS;
 export const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 /** The metric names. */
