@@ -38,7 +38,7 @@ export const chatEndpoint: Endpoint = {
       setJson(span, GenAI.OUTPUT_MESSAGES, choices.map((c) => outputMessage(isObject(c.message) ? c.message : {}, c.finish_reason)));
     }
   },
-  accumulator: () => new ChatStream(),
+  accumulator: (capture) => new ChatStream(capture),
 };
 
 function contentParts(content: unknown): GenAIPart[] {
@@ -139,6 +139,9 @@ class ChatStream implements StreamAccumulator {
   private usage: unknown;
   private readonly choices: ChoiceState[] = [];
 
+  /** @param capture when false, only ids, usage and finish reasons are kept (the content will not be exported). */
+  constructor(private readonly capture: boolean) {}
+
   onChunk(chunk: unknown): void {
     if (!isObject(chunk)) return;
     if (this.identity === undefined && chunk.id !== undefined) this.identity = chunk;
@@ -150,7 +153,7 @@ class ChatStream implements StreamAccumulator {
       const state = (this.choices[index] ??= { text: [], refusal: [] });
       if (typeof c.finish_reason === "string") state.finish = c.finish_reason;
       const delta = c.delta as Json | undefined;
-      if (!delta) continue;
+      if (!delta || !this.capture) continue;
       if (typeof delta.content === "string") state.text.push(delta.content);
       if (typeof delta.refusal === "string") state.refusal.push(delta.refusal);
       if (Array.isArray(delta.tool_calls)) this.toolDeltas(state, delta.tool_calls as Json[]);

@@ -12,8 +12,12 @@ export interface Endpoint {
   requestContent(body: Record<string, unknown>, span: Span): void;
   /** A complete (non-streamed) result. */
   result(value: Record<string, unknown>, span: Span, capture: boolean): void;
-  /** A fresh per-call accumulator for a streamed result. */
-  accumulator(): StreamAccumulator;
+  /**
+   * A fresh per-call accumulator for a streamed result. With `capture` false
+   * it keeps no content (text, tool arguments): a long stream would otherwise
+   * hold all of its text until it ends, for nothing.
+   */
+  accumulator(capture: boolean): StreamAccumulator;
 }
 
 /** Rebuilds a response from stream events with cheap per-chunk work; writes it once at the end. */

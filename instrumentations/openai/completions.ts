@@ -19,7 +19,7 @@ export const completionsEndpoint: Endpoint = {
     const choices = Array.isArray(value.choices) ? (value.choices as unknown[]).filter(isObject) : [];
     writeChoices(span, capture, choices.map((c) => ({ text: typeof c.text === "string" ? c.text : "", finish: c.finish_reason })));
   },
-  accumulator: () => new CompletionChunks(),
+  accumulator: (capture) => new CompletionChunks(capture),
 };
 
 function writeChoices(span: Span, capture: boolean, choices: { text: string; finish: unknown }[]): void {
@@ -39,6 +39,9 @@ class CompletionChunks implements StreamAccumulator {
   private usage: unknown;
   private readonly choices: { text: string[]; finish?: unknown }[] = [];
 
+  /** @param capture when false, the text is not kept (it will not be exported). */
+  constructor(private readonly capture: boolean) {}
+
   onChunk(chunk: unknown): void {
     if (!isObject(chunk)) return;
     if (this.identity === undefined && chunk.id !== undefined) this.identity = chunk;
@@ -46,7 +49,7 @@ class CompletionChunks implements StreamAccumulator {
     if (!Array.isArray(chunk.choices)) return;
     for (const c of chunk.choices as Json[]) {
       const state = (this.choices[typeof c.index === "number" ? c.index : 0] ??= { text: [] });
-      if (typeof c.text === "string") state.text.push(c.text);
+      if (this.capture && typeof c.text === "string") state.text.push(c.text);
       if (typeof c.finish_reason === "string") state.finish = c.finish_reason;
     }
   }

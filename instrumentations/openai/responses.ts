@@ -24,7 +24,7 @@ export const responsesEndpoint: Endpoint = {
   result(value, span, capture) {
     writeResponse(value, span, capture);
   },
-  accumulator: () => new ResponseEvents(),
+  accumulator: (capture) => new ResponseEvents(capture),
 };
 
 function writeResponse(response: Json, span: Span, capture: boolean): void {
@@ -106,11 +106,14 @@ class ResponseEvents implements StreamAccumulator {
   private final = false;
   private readonly text: string[] = [];
 
+  /** @param capture when false, the text deltas are not kept (they will not be exported). */
+  constructor(private readonly capture: boolean) {}
+
   onChunk(event: unknown): void {
     if (!isObject(event)) return;
     const type = event.type;
     if (type === "response.output_text.delta") {
-      if (typeof event.delta === "string") this.text.push(event.delta);
+      if (this.capture && typeof event.delta === "string") this.text.push(event.delta);
     } else if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
       if (isObject(event.response)) {
         this.response = event.response;

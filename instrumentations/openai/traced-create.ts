@@ -112,7 +112,7 @@ export function tracedCreate(tracer: CreateTracer, endpoint: Endpoint, original:
     return traceApiPromise(result, call, (value, c) => {
       rememberResultSpan(value, c.span.spanContext());
       if (streamed) {
-        acc = endpoint.accumulator();
+        acc = endpoint.accumulator(capture);
         if (traceStream(value, c, acc)) return;
         acc = undefined;
       }
