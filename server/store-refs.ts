@@ -112,9 +112,13 @@ INSERT INTO temp.log_refs_tail
 `);
 }
 
-/** How many logs were stored since the last catch-up (an upper bound of the tail's size, read from the rowids: no scan). */
-export function referenceTailSize(db: DatabaseSync): number {
-  const row = db.prepare("SELECT coalesce((SELECT max(seq) FROM main.logs), 0) - indexed_to AS n FROM main.log_refs_state").get()!;
+/**
+ * How many logs were stored since the last catch-up (an upper bound of the
+ * tail's size, read from the rowids: no scan). Asked after every commit, so
+ * through the caller's cached statements.
+ */
+export function referenceTailSize(sql: (text: string) => StatementSync): number {
+  const row = sql("SELECT coalesce((SELECT max(seq) FROM main.logs), 0) - indexed_to AS n FROM main.log_refs_state").get()!;
   return Number(row.n);
 }
 

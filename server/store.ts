@@ -146,7 +146,7 @@ export class HumanloopStore {
    * of them (see store-refs.ts). Does nothing inside a transaction.
    */
   maintain(): void {
-    if (this.db.isOpen && !this.db.isTransaction && referenceTailSize(this.db) >= REFERENCE_TAIL_LIMIT) catchUpReferences(this.db);
+    if (this.db.isOpen && !this.db.isTransaction && referenceTailSize(this.sql) >= REFERENCE_TAIL_LIMIT) catchUpReferences(this.db);
   }
 
   /** Forgets everything. */
