@@ -91,6 +91,7 @@ function derived(log: StoredLog): Record<(typeof DERIVED)[number], SqlValue> {
 
 const COLUMN_AT = new Map(LOG_COLUMNS.map((column, i) => [column, i]));
 const [ID_AT, API_VERSION_AT, EXTRA_AT] = ["id", "api_version", "extra"].map((column) => COLUMN_AT.get(column)!) as [number, number, number];
+const DERIVED_AT = DERIVED.map((column) => [column, COLUMN_AT.get(column)!] as const);
 
 /** The column values of `log`, in {@link LOG_COLUMNS} order. */
 export function logToRow(log: StoredLog): SqlValue[] {
@@ -98,7 +99,7 @@ export function logToRow(log: StoredLog): SqlValue[] {
   row[ID_AT] = log.id;
   row[API_VERSION_AT] = "v4";
   const made = derived(log);
-  for (const column of DERIVED) row[COLUMN_AT.get(column)!] = made[column];
+  for (const [column, at] of DERIVED_AT) row[at] = made[column];
   let extra: Record<string, unknown> | undefined;
   for (const key in log) {
     const value = log[key];
