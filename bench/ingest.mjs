@@ -39,7 +39,6 @@ function proc(pid) {
   return { rss, cpuMs: ticks * 10 };
 }
 
-/** Batch `b` of 100 logs as the exporter sends them: model calls with messages, tokens, a session, a reference (random hex, as trace and span ids are); every other batch's logs are children (by parent_reference_id) of logs sent before. */
 /** Hex digits of a one-to-one scramble of `n` (so ids look random, as trace and span ids do, and never repeat). */
 const hex = (n, salt, digits) => {
   let x = (Math.imul(n ^ salt, 0x9e3779b1) >>> 0) ^ 0x5bd1e995;
@@ -47,9 +46,15 @@ const hex = (n, salt, digits) => {
   return x.toString(16).padStart(8, "0").repeat(digits / 8);
 };
 /** The exporter's reference of log `n` of `run`: `<trace id>-<span id>` (random hex), the trace being the session. */
-const salt = (run) => [...run].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+const salts = new Map();
+const salt = (run) => {
+  let h = salts.get(run);
+  if (h === undefined) salts.set(run, (h = [...run].reduce((x, c) => Math.imul(x ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261)));
+  return h;
+};
 const ref = (run, n) => `${hex(Math.floor(n / 10), salt(run), 32)}-${hex(n, salt(run) ^ 0x7f4a7c15, 16)}`;
 
+/** Batch `b` of 100 logs as the exporter sends them: model calls with messages, tokens, a session, a reference (random hex, as trace and span ids are); every other batch's logs are children (by parent_reference_id) of logs sent before. */
 export function batchBody(b, run, parentRun) {
   const logs = [];
   for (let i = 0; i < BATCH; i += 1) {
