@@ -10,7 +10,7 @@
 //                   (contentMode "metadata_only") / contentMode "content"; 1.x only
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
+import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureKind, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_DELTAS = 48; // + message_start, content_block_start/stop, message_delta, message_stop = 53 events
 const PLAIN_CALLS = Number(process.env.BENCH_PLAIN_CALLS ?? 200);
@@ -110,11 +110,13 @@ async function benchMajor(pkg, label, withSdkTracing) {
     for await (const _ of s) n++;
     if (n !== 53) throw new Error(`expected 53 events, got ${n}`);
   };
-  const plain = await measureInterleaved(
+  const plain = await measureKind(
+    "plain",
     configs.map((c) => ({ name: c.name, before: c.before, call: () => plainCall(c.client) })),
     { calls: PLAIN_CALLS, rounds: roundsFromEnv(30) },
   );
-  const stream = await measureInterleaved(
+  const stream = await measureKind(
+    "stream",
     configs.map((c) => ({ name: c.name, before: c.before, call: () => streamCall(c.client) })),
     { calls: STREAM_CALLS, rounds: roundsFromEnv(30) },
   );
@@ -134,6 +136,7 @@ const SDK_PAIRS = [
 
 function print(r, withSdkTracing) {
   for (const kind of ["plain", "stream"]) {
+    if (!r[kind]) continue;
     const what = kind === "plain" ? "plain messages.create" : "streamed (53 events)";
     console.log(`\nAnthropic, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
     console.table(addedRows(r[kind]));

@@ -175,5 +175,14 @@ export function presentPairs(results, pairs) {
   return pairs.filter(([, ours, peer]) => present.has(ours) && present.has(peer));
 }
 
+/**
+ * {@link measureInterleaved} for one kind of call (`plain` or `stream`), or
+ * undefined when `BENCH_KIND` names the other kind (unset: both are measured).
+ */
+export function measureKind(kind, configs, options) {
+  const only = process.env.BENCH_KIND;
+  return only && only !== kind ? undefined : measureInterleaved(configs, options);
+}
+
 /** `BENCH_ROUNDS` (default `fallback`). */
 export const roundsFromEnv = (fallback) => Number(process.env.BENCH_ROUNDS ?? fallback);

@@ -4,16 +4,17 @@
 // realistic request (system prompt, 3 messages, one tool), on openai 6 and 7.
 //   none        - an unpatched copy of the SDK (the baseline)
 //   floor       - a bare span with the attributes we record (content off), set by hand, the call in its context: what the OTel SDK alone costs
-//                 (streamed: the span only, no chunk handling)
+//                 (streamed: the span open while the caller reads, each event seen, our response attributes, no lifecycle handling)
 //   humanloop   - humanloop-otel/openai (from dist), captureContent off / on (default)
 //   contrib     - @opentelemetry/instrumentation-openai, default (content off) / captureMessageContent on
 //   openllmetry - @traceloop/instrumentation-openai, default (content on) / traceContent off
 //   openinference - @arizeai/openinference-instrumentation-openai, default (content on) / hideInputs+hideOutputs+hideLLMTools
 // contrib and OpenLLMetry declare openai <7; on 7 they are patched by hand (their wrappers work there).
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { context, metrics, trace } from "@opentelemetry/api";
-import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureInterleaved, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
+import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureKind, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_CHUNKS = 50; // + role chunk + finish chunk + usage chunk = 53 events
 const PLAIN_CALLS = Number(process.env.BENCH_PLAIN_CALLS ?? 200);
@@ -56,12 +57,14 @@ export async function configurations(pkg, peersBelow7 = true) {
   const { OpenAIInstrumentation: Traceloop } = await import("@traceloop/instrumentation-openai");
   const { OpenAIInstrumentation: OpenInference } = await import("@arizeai/openinference-instrumentation-openai");
   const hidden = { hideInputs: true, hideOutputs: true, hideLLMTools: true };
+  const builds = await otherBuilds();
   // [name, patcher]; contrib and OpenLLMetry declare openai <7: on 7 they are patched by hand, as a user would.
   const every = [
     ["none", null],
     ["floor: a bare span with our attributes, call in its context", (mod) => ({ inst: { setTracerProvider: (p) => bareSpans(mod, p.getTracer("floor")) }, patch: () => {} })],
     ["humanloop (content off)", (mod) => manual(new Ours({ captureContent: false }), mod)],
     ["humanloop (default: content on)", (mod) => manual(new Ours(), mod)],
+    ...builds.map(([label, Build]) => [`humanloop ${label} (content off)`, (mod) => manual(new Build({ captureContent: false }), mod)]),
     ...(peersBelow7
       ? [
           ["contrib (default: content off)", (mod) => patchContrib(new Contrib(), mod)],
@@ -97,6 +100,22 @@ export async function configurations(pkg, peersBelow7 = true) {
   return { configs, providers };
 }
 
+/**
+ * `BENCH_BUILDS=label=dir,...`: other builds of this package (a `dist`
+ * directory each, e.g. the previous commit's or an experiment's), measured
+ * with content off beside this one in the same process.
+ */
+async function otherBuilds() {
+  const specs = (process.env.BENCH_BUILDS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return Promise.all(
+    specs.map(async (spec) => {
+      const [label, dir] = spec.split("=");
+      const { OpenAIInstrumentation } = await import(pathToFileURL(resolve(dir, "openai.js")).href);
+      return [label, OpenAIInstrumentation];
+    }),
+  );
+}
+
 const manual = (inst, mod, what = mod) => ({ inst, patch: (i) => i.manuallyInstrument(what) });
 
 /**
@@ -111,10 +130,15 @@ function bareSpans(mod, tracer) {
   const proto = mod.OpenAI.Chat.Completions.prototype;
   const original = proto.create;
   proto.create = function (body, options) {
+    const startedAt = body.stream ? performance.now() : 0;
     const span = tracer.startSpan(`chat ${body.model}`, { kind: 2, attributes: { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": body.model, "server.address": "bench.local", "server.port": 80 } });
-    span.setAttributes({ "humanloop.instrumented": true, "gen_ai.request.temperature": body.temperature, "gen_ai.request.max_tokens": body.max_completion_tokens });
+    const params = { "humanloop.instrumented": true };
+    if (body.stream) params["gen_ai.request.stream"] = true;
+    params["gen_ai.request.temperature"] = body.temperature;
+    params["gen_ai.request.max_tokens"] = body.max_completion_tokens;
+    span.setAttributes(params);
     const result = context.with(trace.setSpan(context.active(), span), () => original.call(this, body, options));
-    if (body.stream) return result.then((s) => (span.end(), s));
+    if (body.stream) return result.then((s) => followStream(s, span, startedAt));
     return result.then((r) => {
       span.setAttributes({ "gen_ai.response.id": r.id, "gen_ai.response.model": r.model, "openai.response.system_fingerprint": r.system_fingerprint, "openai.response.service_tier": r.service_tier });
       span.setAttributes({ "gen_ai.usage.input_tokens": r.usage.prompt_tokens, "gen_ai.usage.output_tokens": r.usage.completion_tokens, "gen_ai.usage.cache_read.input_tokens": 0, "gen_ai.usage.reasoning.output_tokens": 0 });
@@ -123,6 +147,55 @@ function bareSpans(mod, tracer) {
       return r;
     });
   };
+}
+
+/**
+ * The least a streamed call's span can cost with our attribute set: open
+ * while the caller reads, each event seen as it is read (time to first
+ * chunk, the response's identity, finish reason and usage), the response
+ * attributes set when the stream ends, or ended as it is when the caller
+ * leaves it. No content, no abort, abandonment or shutdown handling.
+ */
+function followStream(stream, span, startedAt) {
+  const iterate = stream[Symbol.asyncIterator].bind(stream);
+  let first;
+  let finish;
+  let usage;
+  const seen = (r) => {
+    if (r.done) {
+      span.setAttributes({ "gen_ai.response.id": first.id, "gen_ai.response.model": first.model, "openai.response.system_fingerprint": first.system_fingerprint, "openai.response.service_tier": first.service_tier });
+      span.setAttributes({ "gen_ai.usage.input_tokens": usage.prompt_tokens, "gen_ai.usage.output_tokens": usage.completion_tokens, "gen_ai.usage.cache_read.input_tokens": 0, "gen_ai.usage.reasoning.output_tokens": 0 });
+      span.setAttribute("gen_ai.response.finish_reasons", [finish]);
+      span.end();
+      return;
+    }
+    const chunk = r.value;
+    if (!first) {
+      first = chunk;
+      span.setAttribute("gen_ai.response.time_to_first_chunk", (performance.now() - startedAt) / 1000);
+    }
+    if (chunk.choices[0]?.finish_reason) finish = chunk.choices[0].finish_reason;
+    if (chunk.usage) usage = chunk.usage;
+  };
+  const failed = () => span.end();
+  stream[Symbol.asyncIterator] = () => {
+    const inner = iterate();
+    return {
+      next() {
+        const p = inner.next();
+        p.then(seen, failed);
+        return p;
+      },
+      return(v) {
+        span.end();
+        return inner.return(v);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
+  return stream;
 }
 
 function patchContrib(inst, mod) {
@@ -140,11 +213,13 @@ async function benchMajor(pkg, label) {
     for await (const _ of s) n++;
     if (n !== 53) throw new Error(`expected 53 chunks, got ${n}`);
   };
-  const plain = await measureInterleaved(
+  const plain = await measureKind(
+    "plain",
     configs.map((c) => ({ name: c.name, call: () => plainCall(c.client) })),
     { calls: PLAIN_CALLS, rounds: roundsFromEnv(30) },
   );
-  const stream = await measureInterleaved(
+  const stream = await measureKind(
+    "stream",
     configs.map((c) => ({ name: c.name, call: () => streamCall(c.client) })),
     { calls: STREAM_CALLS, rounds: roundsFromEnv(30) },
   );
@@ -165,6 +240,7 @@ const PAIRS = [
 
 function print(r) {
   for (const kind of ["plain", "stream"]) {
+    if (!r[kind]) continue;
     const what = kind === "plain" ? "plain chat.completions.create" : "streamed (53 events)";
     console.log(`\nOpenAI, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
     console.table(addedRows(r[kind]));
