@@ -5,4 +5,5 @@
  * @packageDocumentation
  */
 export { HumanloopOtlpBridge, type BridgeStats } from "./bridge.js";
+export type { AssemblerStats } from "../server/otlp/assembler.js";
 export { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from "./options.js";

@@ -5,6 +5,7 @@
 export { HumanloopTestServer, type HumanloopTestServerOptions } from "../server/server.js";
 export type { Faults, FaultStatus, ScriptedFault } from "../server/faults.js";
 export type { ServerOtlpOptions, ServerOtlpStats } from "../server/otlp/server-intake.js";
+export type { AssemblerStats } from "../server/otlp/assembler.js";
 export { formatTrees, formatLogLine } from "../server/format.js";
 export { PROVIDERS } from "../server/schemas.js";
 export { AnthropicTestServer, messageOf, streamEventsOf, type AnthropicReply, type AnthropicMessageReply, type AnthropicErrorReply, type AnthropicEventsReply, type AnthropicContentBlock, type AnthropicUsage, type AnthropicRecordedRequest } from "./anthropic-server.js";
