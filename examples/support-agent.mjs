@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { register, traced, session } from "humanloop-otel";
 
 const OPENAI_MODEL = process.env.DEMO_OPENAI_MODEL ?? "gpt-4o-mini";
-const ANTHROPIC_MODEL = process.env.DEMO_ANTHROPIC_MODEL ?? "claude-3-5-haiku-latest";
+const ANTHROPIC_MODEL = process.env.DEMO_ANTHROPIC_MODEL ?? "claude-haiku-4-5";
 
 const ORDERS = { "A-17": { status: "shipped", carrier: "DHL", tracking: "DHL-4411" } };
 

@@ -13,7 +13,7 @@ it("the demo runs the example app locally and prints one tree per session", { ti
   expect(out).toMatch(/│ {2}├─ tool track_package/);
   expect(out).toMatch(/└─ tool streamed_summary .*\n {3}└─ model gpt-4o-mini {2}\(openai\) {2}tokens 41\/11/);
   expect(out).toMatch(/session returns \(sesh_\w+\)\n└─ tool returns_agent .*\n {3}├─ tool issue_refund .*error: .*Refunds above \$500 need approval/);
-  expect(out).toMatch(/└─ model claude-3-5-haiku-latest {2}\(anthropic\) {2}tokens 64\/27/);
+  expect(out).toMatch(/└─ model claude-haiku-4-5 {2}\(anthropic\) {2}tokens 64\/27/);
   expect(out).toContain("11 logs, 2 sessions, 0 rejected requests.");
   // What it made stays in the demo database, for `npm run server`.
   expect(out.trimEnd().split("\n").at(-1)).toBe("Stored in .humanloop/demo.db. Browse it later: npm run server, then open http://127.0.0.1:4010/ (the API is at http://127.0.0.1:4010/v4).");
@@ -37,7 +37,7 @@ it("HUMANLOOP_API_VERSION=v5 runs the demo on v5 and prints the same trees, from
   expect(out).toMatch(/│ {2}└─ prompt gpt-4o-mini {2}\(openai\) {2}tokens 205\/24/);
   expect(out).toMatch(/└─ flow streamed_summary .*\n {3}└─ prompt gpt-4o-mini {2}\(openai\) {2}tokens 41\/11/);
   expect(out).toMatch(/session returns\n└─ flow returns_agent .*\n {3}├─ tool issue_refund .*error: .*Refunds above \$500 need approval/);
-  expect(out).toMatch(/└─ prompt claude-3-5-haiku-latest {2}\(anthropic\) {2}tokens 64\/27/);
+  expect(out).toMatch(/└─ prompt claude-haiku-4-5 {2}\(anthropic\) {2}tokens 64\/27/);
   expect(out).toContain("11 logs, 2 sessions, 0 rejected requests.");
   const store = HumanloopStore.open({ path: ".humanloop/demo.db" });
   try {
@@ -48,7 +48,7 @@ it("HUMANLOOP_API_VERSION=v5 runs the demo on v5 and prints the same trees, from
       "flow support-bot/returns_agent",
       "flow support-bot/streamed_summary",
       "flow support-bot/support_agent",
-      "prompt support-bot/claude-3-5-haiku-latest",
+      "prompt support-bot/claude-haiku-4-5",
       "prompt support-bot/gpt-4o-mini",
       "tool support-bot/issue_refund",
       "tool support-bot/lookup_order",

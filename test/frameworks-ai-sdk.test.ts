@@ -82,7 +82,7 @@ describe("AI SDK 7, LegacyOpenTelemetry (the ai.* spans)", () => {
   it("streamText with Anthropic: one parent, one model log with the streamed text and tokens", async () => {
     h.anthropic.reply({ kind: "message", content: [{ type: "text", text: "Bonjour." }], usage: { input_tokens: 12, output_tokens: 3, cache_read_input_tokens: 4 } });
     const anthropic = createAnthropic({ apiKey: "k", baseURL: `${h.anthropic.url}/v1` });
-    const result = streamText({ model: anthropic("claude-sonnet-4-5"), system: "Be brief.", prompt: "Say hello in French", telemetry: { integrations, functionId: "greet" } });
+    const result = streamText({ model: anthropic("claude-sonnet-4-6"), system: "Be brief.", prompt: "Say hello in French", telemetry: { integrations, functionId: "greet" } });
     expect(await result.text).toBe("Bonjour.");
     const { logs, roots } = await h.delivered();
     expect(logs).toHaveLength(2);
@@ -90,7 +90,7 @@ describe("AI SDK 7, LegacyOpenTelemetry (the ai.* spans)", () => {
     expect(roots[0]!.config).toMatchObject({ type: "tool", name: "greet" });
     const [model] = modelLogs(logs);
     expect(model!.parent_id).toBe(roots[0]!.id);
-    expect(model!.config).toMatchObject({ provider: "anthropic", model: "claude-sonnet-4-5" });
+    expect(model!.config).toMatchObject({ provider: "anthropic", model: "claude-sonnet-4-6" });
     expect(model!.messages).toEqual([{ role: "system", content: "Be brief." }, { role: "user", content: "Say hello in French" }]);
     expect(model!.output).toBe("Bonjour.");
     expect([model!.prompt_tokens, model!.output_tokens]).toEqual([16, 3]);
