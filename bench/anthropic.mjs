@@ -10,7 +10,7 @@
 //                   (contentMode "metadata_only") / contentMode "content"; 1.x only
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureKind, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
+import { droppingProvider, fixtureFetch, freshCopy, measureKind, onlyFromEnv, printComparison, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_DELTAS = 48; // + message_start, content_block_start/stop, message_delta, message_stop = 53 events
 const PLAIN_CALLS = Number(process.env.BENCH_PLAIN_CALLS ?? 200);
@@ -134,17 +134,6 @@ const SDK_PAIRS = [
   ["equal content (on): ours vs sdk tracing", "humanloop (default: content on)", "sdk tracing (content)", 0.5],
 ];
 
-function print(r, withSdkTracing) {
-  for (const kind of ["plain", "stream"]) {
-    if (!r[kind]) continue;
-    const what = kind === "plain" ? "plain messages.create" : "streamed (53 events)";
-    console.log(`\nAnthropic, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
-    console.table(addedRows(r[kind]));
-    const ratios = ratioRows(r[kind], presentPairs(r[kind], withSdkTracing ? [...PAIRS, ...SDK_PAIRS] : PAIRS));
-    if (ratios.length > 0) console.table(ratios);
-  }
-}
-
 const MAJORS = { 1: ["@anthropic-ai/sdk", "@anthropic-ai/sdk 1.x", true], 0: ["anthropic0", "@anthropic-ai/sdk 0.x", false] };
 
 /** Runs the comparison on @anthropic-ai/sdk 1.x and 0.x, each in its own process (see bench/openai.mjs), and prints the tables. */
@@ -157,5 +146,5 @@ export function runAnthropicBench() {
 
 if (process.argv[2] === "--major") {
   const [pkg, label, withSdkTracing] = MAJORS[process.argv[3]];
-  print(await benchMajor(pkg, label, withSdkTracing), withSdkTracing);
+  printComparison("Anthropic", await benchMajor(pkg, label, withSdkTracing), "plain messages.create", withSdkTracing ? [...PAIRS, ...SDK_PAIRS] : PAIRS);
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) runAnthropicBench();

@@ -184,5 +184,21 @@ export function measureKind(kind, configs, options) {
   return only && only !== kind ? undefined : measureInterleaved(configs, options);
 }
 
+/**
+ * Prints one SDK major's tables: per kind of call measured (`r.plain`,
+ * `r.stream`), the added µs of each configuration and the ratios of the
+ * `pairs` whose two configurations were both measured.
+ */
+export function printComparison(provider, r, plainCall, pairs) {
+  for (const kind of ["plain", "stream"]) {
+    if (!r[kind]) continue;
+    const what = kind === "plain" ? plainCall : "streamed (53 events)";
+    console.log(`\n${provider}, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
+    console.table(addedRows(r[kind]));
+    const ratios = ratioRows(r[kind], presentPairs(r[kind], pairs));
+    if (ratios.length > 0) console.table(ratios);
+  }
+}
+
 /** `BENCH_ROUNDS` (default `fallback`). */
 export const roundsFromEnv = (fallback) => Number(process.env.BENCH_ROUNDS ?? fallback);

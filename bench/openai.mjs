@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { context, metrics, trace } from "@opentelemetry/api";
-import { addedRows, droppingProvider, fixtureFetch, freshCopy, measureKind, onlyFromEnv, presentPairs, ratioRows, roundsFromEnv } from "./harness.mjs";
+import { droppingProvider, fixtureFetch, freshCopy, measureKind, onlyFromEnv, printComparison, roundsFromEnv } from "./harness.mjs";
 
 const STREAM_CHUNKS = 50; // + role chunk + finish chunk + usage chunk = 53 events
 const PLAIN_CALLS = Number(process.env.BENCH_PLAIN_CALLS ?? 200);
@@ -140,13 +140,18 @@ function bareSpans(mod, tracer) {
     const result = context.with(trace.setSpan(context.active(), span), () => original.call(this, body, options));
     if (body.stream) return result.then((s) => followStream(s, span, startedAt));
     return result.then((r) => {
-      span.setAttributes({ "gen_ai.response.id": r.id, "gen_ai.response.model": r.model, "openai.response.system_fingerprint": r.system_fingerprint, "openai.response.service_tier": r.service_tier });
-      span.setAttributes({ "gen_ai.usage.input_tokens": r.usage.prompt_tokens, "gen_ai.usage.output_tokens": r.usage.completion_tokens, "gen_ai.usage.cache_read.input_tokens": 0, "gen_ai.usage.reasoning.output_tokens": 0 });
-      span.setAttribute("gen_ai.response.finish_reasons", [r.choices[0].finish_reason]);
-      span.end();
+      endWithResponse(span, r, r.usage, r.choices[0].finish_reason);
       return r;
     });
   };
+}
+
+/** Sets the response attributes we record (identity from `head`, usage, finish reason) and ends the span. */
+function endWithResponse(span, head, usage, finish) {
+  span.setAttributes({ "gen_ai.response.id": head.id, "gen_ai.response.model": head.model, "openai.response.system_fingerprint": head.system_fingerprint, "openai.response.service_tier": head.service_tier });
+  span.setAttributes({ "gen_ai.usage.input_tokens": usage.prompt_tokens, "gen_ai.usage.output_tokens": usage.completion_tokens, "gen_ai.usage.cache_read.input_tokens": 0, "gen_ai.usage.reasoning.output_tokens": 0 });
+  span.setAttribute("gen_ai.response.finish_reasons", [finish]);
+  span.end();
 }
 
 /**
@@ -162,13 +167,7 @@ function followStream(stream, span, startedAt) {
   let finish;
   let usage;
   const seen = (r) => {
-    if (r.done) {
-      span.setAttributes({ "gen_ai.response.id": first.id, "gen_ai.response.model": first.model, "openai.response.system_fingerprint": first.system_fingerprint, "openai.response.service_tier": first.service_tier });
-      span.setAttributes({ "gen_ai.usage.input_tokens": usage.prompt_tokens, "gen_ai.usage.output_tokens": usage.completion_tokens, "gen_ai.usage.cache_read.input_tokens": 0, "gen_ai.usage.reasoning.output_tokens": 0 });
-      span.setAttribute("gen_ai.response.finish_reasons", [finish]);
-      span.end();
-      return;
-    }
+    if (r.done) return endWithResponse(span, first, usage, finish);
     const chunk = r.value;
     if (!first) {
       first = chunk;
@@ -238,17 +237,6 @@ const PAIRS = [
   ["defaults (on): ours vs openinference", "humanloop (default: content on)", "openinference (default: content on)", 1],
 ];
 
-function print(r) {
-  for (const kind of ["plain", "stream"]) {
-    if (!r[kind]) continue;
-    const what = kind === "plain" ? "plain chat.completions.create" : "streamed (53 events)";
-    console.log(`\nOpenAI, ${r.label}, ${what}: µs per call; added = minus the uninstrumented batch of the same round`);
-    console.table(addedRows(r[kind]));
-    const ratios = ratioRows(r[kind], presentPairs(r[kind], PAIRS));
-    if (ratios.length > 0) console.table(ratios);
-  }
-}
-
 const MAJORS = { 6: ["openai6", "openai 6"], 7: ["openai", "openai 7"] };
 
 /**
@@ -264,5 +252,5 @@ export function runOpenAIBench() {
   }
 }
 
-if (process.argv[2] === "--major") print(await benchMajor(...MAJORS[process.argv[3]]));
+if (process.argv[2] === "--major") printComparison("OpenAI", await benchMajor(...MAJORS[process.argv[3]]), "plain chat.completions.create", PAIRS);
 else if (process.argv[1] === fileURLToPath(import.meta.url)) runOpenAIBench();
